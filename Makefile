@@ -1,0 +1,41 @@
+# Two entry points: `make plan STACK=prod|staging` (the offline plan) and `make test`.
+# Both work on a fresh machine: they create the virtualenv, and `make test` installs the
+# real engines the tests start (PostgreSQL, promtool, amtool) from Debian packages.
+
+STACK ?= prod
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SYSTEM_PACKAGES := postgresql prometheus prometheus-alertmanager
+
+.PHONY: plan test lint format system-deps clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+plan: $(VENV)/.installed
+	$(PY) -m tools.plan --stack $(STACK)
+
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then \
+		if [ "$$(id -u)" != 0 ]; then echo "install as root: apt-get install -y $(SYSTEM_PACKAGES)" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
+
+test: $(VENV)/.installed system-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.installed
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""Entry point for `pulumi preview` / `pulumi up`: wiring only (see program.py)."""
+
+import program
+
+program.main()

@@ -1,0 +1,95 @@
+"""Grafana data sources with pinned uids: PostgreSQL `civic-db`, Loki and Prometheus."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumiverse_grafana as grafana
+
+from components.providers import Providers
+from components.specs import DerivedField
+from settings import Settings
+
+# Pinned uids: dashboards and rules reference these, so they never change.
+UIDS = {"postgres": "civic-db", "loki": "loki", "prometheus": "prometheus"}
+
+
+class DataSources(pulumi.ComponentResource):
+    uids: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        providers: Providers,
+        readonly_password: pulumi.Output[str],
+        derived_fields: tuple[DerivedField, ...] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("observability:grafana:DataSources", name, None, opts)
+        child = pulumi.ResourceOptions(provider=providers.grafana, parent=self, protect=settings.protect)
+        pg = settings.postgres
+        postgres = grafana.oss.DataSource(
+            f"{name}-postgres",
+            uid=UIDS["postgres"],
+            name="civic-db",
+            type="grafana-postgresql-datasource",
+            url=f"{pg.host}:{pg.port}",
+            username=pg.readonly_role,
+            json_data_encoded=json.dumps(
+                {
+                    "database": pg.database,
+                    "sslmode": pg.sslmode,
+                    "postgresVersion": pg.version * 100,
+                    "timescaledb": False,
+                    "maxOpenConns": pg.max_open_connections,
+                    "maxIdleConns": pg.max_open_connections,
+                    "connMaxLifetime": 14400,
+                    "timeInterval": "1m",
+                },
+                sort_keys=True,
+            ),
+            # The whole JSON is secret because the password is; `Output.json_dumps` keeps the mark.
+            secure_json_data_encoded=pulumi.Output.secret(pulumi.Output.json_dumps({"password": readonly_password})),
+            opts=child,
+        )
+        loki = grafana.oss.DataSource(
+            f"{name}-loki",
+            uid=UIDS["loki"],
+            name="loki",
+            type="loki",
+            url=settings.loki.url,
+            json_data_encoded=json.dumps(
+                {
+                    "timeout": settings.loki.timeout_s,
+                    "maxLines": settings.loki.max_lines,
+                    "tlsSkipVerify": settings.loki.tls_skip_verify,
+                    "derivedFields": [
+                        {"name": f.name, "matcherRegex": f.matcher_regex, "url": f.url, "urlDisplayLabel": f.name}
+                        for f in derived_fields
+                    ],
+                },
+                sort_keys=True,
+            ),
+            opts=child,
+        )
+        prometheus = grafana.oss.DataSource(
+            f"{name}-prometheus",
+            uid=UIDS["prometheus"],
+            name="prometheus",
+            type="prometheus",
+            url=settings.prometheus.url,
+            json_data_encoded=json.dumps(
+                {
+                    "timeout": settings.prometheus.timeout_s,
+                    "timeInterval": settings.prometheus.scrape_interval,
+                    "httpMethod": "POST",
+                    "tlsSkipVerify": settings.prometheus.tls_skip_verify,
+                },
+                sort_keys=True,
+            ),
+            opts=child,
+        )
+        self.uids = {"postgres": postgres.uid, "loki": loki.uid, "prometheus": prometheus.uid}
+        self.register_outputs({"uids": self.uids})

@@ -1,0 +1,113 @@
+"""Shared building blocks for every pack's dashboards (grafana-foundation-sdk builders).
+
+Packs build panels from these helpers so that data source references, query targets,
+threshold steps and serialisation are written once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from grafana_foundation_sdk.builders import dashboard as dash
+from grafana_foundation_sdk.builders import loki as loki_builders
+from grafana_foundation_sdk.builders import prometheus as prom_builders
+from grafana_foundation_sdk.cog import builder as cogbuilder
+from grafana_foundation_sdk.cog import variants as cogvariants
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import dashboard as dm
+
+from components.specs import Dashboard, PackContext
+
+# Grafana plugin ids of the data sources this program provisions.
+PLUGIN_TYPES = {
+    "postgres": "grafana-postgresql-datasource",
+    "loki": "loki",
+    "prometheus": "prometheus",
+}
+
+
+def ds_ref(ctx: PackContext, key: str) -> dm.DataSourceRef:
+    """Reference to one of the environment's pinned data sources."""
+    return dm.DataSourceRef(type_val=PLUGIN_TYPES[key], uid=ctx.datasource_uids[key])
+
+
+class SqlDataquery(cogvariants.Dataquery):
+    """A raw-SQL target for Grafana's PostgreSQL data source.
+
+    The SDK ships no builder for SQL data sources; this emits the model Grafana's
+    SQL query editor saves in code mode.
+    """
+
+    def __init__(self, raw_sql: str, fmt: str, ref_id: str, datasource: dm.DataSourceRef):
+        self.raw_sql = raw_sql
+        self.fmt = fmt
+        self.ref_id = ref_id
+        self.datasource = datasource
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "datasource": self.datasource.to_json(),
+            "editorMode": "code",
+            "format": self.fmt,
+            "rawQuery": True,
+            "rawSql": self.raw_sql,
+            "refId": self.ref_id,
+        }
+
+
+class SqlTarget(cogbuilder.Builder[SqlDataquery]):
+    def __init__(self, raw_sql: str, datasource: dm.DataSourceRef, fmt: str = "table", ref_id: str = "A"):
+        self._query = SqlDataquery(raw_sql.strip(), fmt, ref_id, datasource)
+
+    def build(self) -> SqlDataquery:
+        return self._query
+
+
+def sql(ctx: PackContext, raw_sql: str, fmt: str = "table", ref_id: str = "A") -> SqlTarget:
+    """`fmt` is "table" or "time_series" (the latter needs a `time` column)."""
+    return SqlTarget(raw_sql, ds_ref(ctx, "postgres"), fmt, ref_id)
+
+
+def prom(ctx: PackContext, expr: str, legend: str = "__auto", ref_id: str = "A") -> prom_builders.Dataquery:
+    return (
+        prom_builders.Dataquery()
+        .expr(expr)
+        .legend_format(legend)
+        .ref_id(ref_id)
+        .datasource(ds_ref(ctx, "prometheus"))
+    )
+
+
+def loki(ctx: PackContext, expr: str, ref_id: str = "A", max_lines: int | None = None) -> loki_builders.Dataquery:
+    query = loki_builders.Dataquery().expr(expr).ref_id(ref_id).datasource(ds_ref(ctx, "loki"))
+    if max_lines is not None:
+        query = query.max_lines(max_lines)
+    return query
+
+
+def thresholds(base: str, steps: Sequence[tuple[float, str]] = ()) -> dash.ThresholdsConfig:
+    """Absolute threshold steps: `base` colour below the first step, then (value, colour)."""
+    return (
+        dash.ThresholdsConfig()
+        .mode(dm.ThresholdsMode.ABSOLUTE)
+        .steps([dm.Threshold(value=None, color=base)] + [dm.Threshold(value=v, color=c) for v, c in steps])
+    )
+
+
+def render(builder: dash.Dashboard) -> dict[str, Any]:
+    """Serialise a dashboard to plain, deterministic JSON: no `id`, no `version`, sorted keys."""
+    model = json.loads(json.dumps(builder.build(), cls=JSONEncoder, sort_keys=True))
+    model.pop("id", None)
+    model.pop("version", None)
+    return model
+
+
+def dashboard(builder: dash.Dashboard) -> Dashboard:
+    model = render(builder)
+    return Dashboard(uid=model["uid"], title=model["title"], model=model)
+
+
+def to_json(model: Any) -> str:
+    """The one serialisation used for dashboards everywhere (plan files and config_json)."""
+    return json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,30 @@
+"""The Pulumi program: settings -> packs -> validation -> resources -> outputs.
+
+Everything that can fail on bad input (settings, packs, routing) runs before the first
+resource is registered, so a bad configuration changes nothing.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+import settings as settings_module
+from components.environment import ObservabilityEnvironment, pack_context
+from components.routing import build_policy_tree
+from dashboards import build_packs
+
+
+def main() -> None:
+    settings = settings_module.load()
+    ctx = pack_context(settings)
+    packs = build_packs(ctx)
+    tree = build_policy_tree(settings, packs)
+    env = ObservabilityEnvironment("observability", settings, ctx, packs, tree)
+    pulumi.export("grafanaUrl", settings.grafana.url)
+    pulumi.export("datasourceUids", env.datasource_uids)
+    pulumi.export("readonlyRole", env.role_name)
+    pulumi.export(
+        "dashboards",
+        {d.uid: f"{settings.grafana.url}/d/{d.uid}" for p in packs for d in p.dashboards},
+    )
+    pulumi.export("folders", {team: t.folder_uid for team, t in env.teams.items()})

@@ -1,0 +1,288 @@
+"""The offline plan: run the real program on Pulumi's mock engine with a stack's own config.
+
+No Pulumi CLI, no Grafana, no credentials. Secrets the stack needs are replaced by marked
+placeholders; every value the engine receives marked secret is written as "[secret]". A known
+secret value that reaches the engine *unmarked* is an error, never written.
+
+    python -m tools.plan --stack prod            # writes build/prod/plan.json and dashboards/
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import shutil
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "[secret]"
+MOCK_PASSWORD = "mock-generated-password-7f3a9c"  # what the mock engine "generates" for RandomPassword
+
+
+class SecretLeak(Exception):
+    """A known secret value reached the engine without the secret mark."""
+
+
+@dataclass
+class PlanResult:
+    project: str
+    stack: str
+    plan: dict[str, Any]  # exactly what plan.json holds
+    dashboards: dict[str, dict[str, Any]]  # uid -> model, as the engine received it
+    outputs: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+def project_name() -> str:
+    return yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
+
+
+def read_stack_config(stack: str) -> dict[str, Any]:
+    path = ROOT / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise SystemExit(f"no stack file {path.name}: stacks are " + ", ".join(list_stacks()))
+    return (yaml.safe_load(path.read_text()) or {}).get("config", {}) or {}
+
+
+def list_stacks() -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
+
+
+def placeholder(key: str) -> str:
+    return f"placeholder-secret-for-{key.split(':')[-1]}"
+
+
+def engine_config(
+    project: str, raw: Mapping[str, Any], secrets: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """Stack YAML -> the engine's config map (values as strings, objects as JSON).
+
+    Returns (config, secret keys, secret values used). Encrypted values (`secure:`) and every
+    secret the settings require but the file lacks get a placeholder (or the given value).
+    """
+    from settings import NAMESPACE, required_secrets
+
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    values: dict[str, str] = {}
+    for key, value in raw.items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            secret_keys.append(full)
+            continue
+        config[full] = value if isinstance(value, str) else json.dumps(value)
+    plain = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith(f"{NAMESPACE}:")}
+    for name in required_secrets(plain) | {k.split(":", 1)[1] for k in secret_keys}:
+        full = f"{NAMESPACE}:{name}"
+        if full in config:
+            continue  # stored in plain text: the settings report it
+        values[full] = (secrets or {}).get(full) or placeholder(full)
+        config[full] = values[full]
+        if full not in secret_keys:
+            secret_keys.append(full)
+    return config, sorted(secret_keys), values
+
+
+def _scrub(value: Any) -> Any:
+    """Replace every engine-marked secret with "[secret]"."""
+    from pulumi.runtime import rpc
+
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the wire has only doubles; show 10, not 10.0
+    return value
+
+
+def _find_leaks(value: Any, secrets: list[str], where: str) -> list[str]:
+    if isinstance(value, str):
+        return [where for s in secrets if s and s in value]
+    if isinstance(value, dict):
+        return [hit for k, v in value.items() for hit in _find_leaks(v, secrets, f"{where}.{k}")]
+    if isinstance(value, list):
+        return [hit for i, v in enumerate(value) for hit in _find_leaks(v, secrets, f"{where}[{i}]")]
+    return []
+
+
+def _name_from_urn(urn: str) -> str | None:
+    """The resource name in a URN; None for the stack itself."""
+    if not urn or "::pulumi:pulumi:Stack::" in urn:
+        return None
+    return urn.split("::")[-1]
+
+
+def _provider_name(reference: str) -> str | None:
+    """A provider reference is "<urn>::<id>"; its name is the URN's last part."""
+    return reference.split("::")[-2] if reference else None
+
+
+def render_plan(
+    stack: str,
+    config_overrides: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    registered: list[dict[str, Any]] | None = None,
+) -> PlanResult:
+    """Run the program for `stack` on the mock engine and return what it registered.
+
+    `config_overrides` replaces top-level keys of the stack file (tests use it for bad input);
+    `secrets` supplies values for secret keys (tests use known fakes to scan for leaks);
+    `registered`, if given, receives every registration as it happens (even when the run fails).
+    """
+    import pulumi
+    from pulumi.runtime import mocks, rpc
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    project = project_name()
+    raw = {**read_stack_config(stack), **(config_overrides or {})}
+    config, secret_keys, secret_values = engine_config(project, raw, secrets)
+    known_secrets = [*secret_values.values(), MOCK_PASSWORD]
+    resources: list[dict[str, Any]] = registered if registered is not None else []
+    warnings: list[str] = []
+
+    class Mocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+            state = dict(args.inputs)
+            if args.typ == "random:index/randomPassword:RandomPassword":
+                state["result"] = MOCK_PASSWORD
+            return f"{args.name}-id", state
+
+        def call(self, args: pulumi.runtime.MockCallArgs):
+            return {}
+
+    class Monitor(mocks.MockMonitor):
+        """Records every registration with its parent and options, as the engine sees them."""
+
+        def RegisterResource(self, request):
+            if request.type != "pulumi:pulumi:Stack":
+                mocks._ensure_event_loop()
+                inputs = rpc.deserialize_properties(request.object)
+                entry = {
+                    "type": request.type,
+                    "name": request.name,
+                    "parent": _name_from_urn(request.parent),
+                    "inputs": _scrub(inputs),
+                    "options": {
+                        "custom": bool(request.custom),
+                        "protect": bool(request.protect),
+                        "retainOnDelete": bool(request.retainOnDelete),
+                        "provider": _provider_name(request.provider),
+                    },
+                }
+                leaks = _find_leaks(entry["inputs"], known_secrets, f"{request.type} {request.name}")
+                if leaks:
+                    raise SecretLeak("secret value reached the engine unmarked at: " + ", ".join(leaks))
+                resources.append(entry)
+            return super().RegisterResource(request)
+
+    class WarningCollector(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                warnings.append(record.getMessage())
+
+    logger = logging.getLogger(f"plan.{stack}")
+    logger.propagate = False
+    logger.handlers = [WarningCollector()]
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    runtime_settings.ROOT.set(None)
+    mocks.set_mocks(Mocks(), project=project, stack=stack, preview=False, logger=logger,
+                    monitor=Monitor(Mocks()))
+    pulumi.runtime.set_all_config(config, secret_keys)
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
+
+    import program
+
+    outputs: dict[str, Any] = {}
+
+    def run() -> None:
+        program.main()
+
+    _sync_await(run_pulumi_func(run))
+    root = runtime_settings.get_root_resource()
+    for key, output in sorted((getattr(root, "outputs", None) or {}).items()):
+        outputs[key] = _sync_await(_resolve_output(output))
+    leaks = _find_leaks(outputs, known_secrets, "stack outputs")
+    if leaks:
+        raise SecretLeak("secret value in stack outputs at: " + ", ".join(leaks))
+
+    resources.sort(key=lambda r: (r["type"], r["name"]))
+    dashboards = {}
+    for r in resources:
+        if r["type"] == "grafana:oss/dashboard:Dashboard":
+            model = json.loads(r["inputs"]["configJson"])
+            dashboards[model["uid"]] = model
+    plan = {"project": project, "stack": stack, "resources": resources, "outputs": outputs}
+    return PlanResult(project, stack, plan, dashboards, outputs, warnings)
+
+
+async def _resolve_output(output: Any) -> Any:
+    import pulumi
+
+    out = pulumi.Output.from_input(output)
+    value, secret = await asyncio.gather(out.future(), out.is_secret())
+    return SECRET if secret else value
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_plan(result: PlanResult, out_root: Path) -> Path:
+    out = out_root / result.stack
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "dashboards").mkdir(parents=True)
+    (out / "plan.json").write_text(to_json(result.plan))
+    for uid, model in sorted(result.dashboards.items()):
+        (out / "dashboards" / f"{uid}.json").write_text(to_json(model))
+    return out
+
+
+def summary(result: PlanResult, out: Path) -> str:
+    counts = Counter(r["type"] for r in result.plan["resources"])
+    lines = [f"offline plan of stack '{result.stack}' ({result.project}): {sum(counts.values())} resources"]
+    lines += [f"  {n:4d}  {t}" for t, n in sorted(counts.items())]
+    lines.append(f"  dashboards: {', '.join(sorted(result.dashboards)) or 'none'}")
+    for w in result.warnings:
+        lines.append(f"  warning: {w}")
+    lines.append(f"written to {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", required=True, help="one of: " + ", ".join(list_stacks()))
+    parser.add_argument("--out", default=str(ROOT / "build"), help="output root (default: build/)")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from settings import SettingsError
+
+    try:
+        result = render_plan(args.stack)
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except SecretLeak as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
+    out = write_plan(result, Path(args.out))
+    print(summary(result, out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
