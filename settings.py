@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 import pulumi
@@ -26,6 +27,8 @@ SECURE_SSL_MODES = ("require", "verify-ca", "verify-full")
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 RECEIVER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}$")
 SECRET_KEY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,62}$")
+# Values of the `category` alert label that get a special route (see components/routing.py), in match order.
+ALERT_CATEGORIES = ("security", "slo", "error-budget")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -82,6 +85,8 @@ class PostgresSettings:
     query_timeout_s: int = 30
     max_open_connections: int = 5
     version: int = 14
+    # PostgreSQL 14 and older let every role CREATE in schema public; revoke it (15's default).
+    revoke_public_create: bool = True
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,10 @@ class RoutingSettings:
     group_by: tuple[str, ...]
     timings: Mapping[str, Timing]  # by severity
     maintenance: tuple[MaintenanceWindow, ...]
+    # The organisation's severity routing: alerts of a team without its own route for that severity.
+    severity_receivers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Special routes, matched before any team route: receivers by `category` label value.
+    category_receivers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -202,7 +211,9 @@ class _Reader:
             return {}
         if value is None:
             if required:
-                self.problem(name, f"is missing (a mapping; see Pulumi.{self.stack}.yaml in the README)", "'{...}'")
+                self.problem(
+                    name, f"is missing (a mapping; see Pulumi.{self.stack}.yaml in the README)", "'{...}'"
+                )
             return {}
         if not isinstance(value, dict):
             self.problem(name, f"must be a mapping, got {type(value).__name__}", "'{...}'")
@@ -393,19 +404,24 @@ def _postgres(r: _Reader, tls_required: bool) -> PostgresSettings | None:
         schema=r.field(s, p, "schema", identifier, "public", default="public"),
         sslmode=r.field(s, p, "sslmode", one_of(SSL_MODES), "require"),
         admin_user=r.field(s, p, "adminUser", identifier, "pulumi_admin"),
-        readonly_role=r.field(s, p, "readonlyRole", identifier, "grafana_readonly", default="grafana_readonly"),
+        readonly_role=r.field(
+            s, p, "readonlyRole", identifier, "grafana_readonly", default="grafana_readonly"
+        ),
         tables=r.field(s, p, "tables", table_list, "'[\"sites\"]'", default=("sites",)),
         connection_limit=r.field(s, p, "connectionLimit", int_between(1, 100), "10", default=10),
         statement_timeout_s=r.field(s, p, "statementTimeout", seconds, "30s", default=30),
         query_timeout_s=r.field(s, p, "queryTimeout", seconds, "30s", default=30),
         max_open_connections=r.field(s, p, "maxOpenConnections", int_between(1, 100), "5", default=5),
         version=r.field(s, p, "version", int_between(14, 17), "14", default=14),
+        revoke_public_create=r.field(s, p, "revokePublicCreate", boolean, "true", default=True),
     )
     if tls_required and values["sslmode"] is not None and values["sslmode"] not in SECURE_SSL_MODES:
-        r.problem(f"{p}.sslmode", "must encrypt (require, verify-ca or verify-full) in this environment", "require")
-    if None not in (values["max_open_connections"], values["connection_limit"]):
-        if values["max_open_connections"] > values["connection_limit"]:
-            r.problem(f"{p}.maxOpenConnections", "must not exceed postgres.connectionLimit", values["connection_limit"])
+        r.problem(
+            f"{p}.sslmode", "must encrypt (require, verify-ca or verify-full) in this environment", "require"
+        )
+    pool, limit = values["max_open_connections"], values["connection_limit"]
+    if None not in (pool, limit) and pool > limit:
+        r.problem(f"{p}.maxOpenConnections", "must not exceed postgres.connectionLimit", limit)
     password = r.secret("postgresAdminPassword", "<admin-password>")
     if None in values.values() or password is None:
         return None
@@ -472,7 +488,7 @@ def _receivers(r: _Reader, paging: bool) -> tuple[Receiver, ...]:
             r.problem(path, "receiver names are lower-case words joined by '-' (at most 39 chars)", "'{...}'")
             continue
         if not isinstance(spec, dict):
-            r.problem(path, "must be a mapping with a 'type'", "'{\"type\": \"slack\", \"channel\": \"#alerts\"}'")
+            r.problem(path, "must be a mapping with a 'type'", '\'{"type": "slack", "channel": "#alerts"}\'')
             continue
         kind = r.field(spec, path, "type", one_of(RECEIVER_TYPES), "slack")
         if kind is None:
@@ -499,7 +515,9 @@ def _receivers(r: _Reader, paging: bool) -> tuple[Receiver, ...]:
             if key:
                 secret = r.secret(key, "<integration-key>" if kind == "pagerduty" else "<https-url>")
                 receivers.append(Receiver(name=name, type=kind, secret_key=key, secret=secret))
-    token = r.secret("slackToken", "<xoxb-bot-token>", required=needs_slack_token) if needs_slack_token else None
+    token = (
+        r.secret("slackToken", "<xoxb-bot-token>", required=needs_slack_token) if needs_slack_token else None
+    )
     receivers = [
         Receiver(name=x.name, type=x.type, channel=x.channel, secret_key=x.secret_key, secret=token)
         if x.type == "slack"
@@ -522,24 +540,43 @@ def _routing(r: _Reader, receivers: tuple[Receiver, ...]) -> RoutingSettings | N
 
     default = r.field(s, "routing", "defaultReceiver", known, "slack-alerts")
     send_all_to = r.field(s, "routing", "sendAllTo", known, "slack-staging", default=None)
-    group_by = r.field(s, "routing", "groupBy", label_list, "'[\"alertname\",\"team\",\"severity\"]'",
-                       default=("alertname", "team", "severity"))
+    group_by = r.field(
+        s,
+        "routing",
+        "groupBy",
+        label_list,
+        '\'["alertname","team","severity"]\'',
+        default=("alertname", "team", "severity"),
+    )
     raw_timings = s.get("timings") or {}
+    if not isinstance(raw_timings, dict):
+        r.problem("routing.timings", "must be a mapping of severity to timings", "'{...}'")
+        raw_timings = {}
     timings = {}
     for severity in SEVERITIES:
-        t = {**DEFAULT_TIMINGS[severity], **(raw_timings.get(severity) or {})}
         path = f"routing.timings.{severity}"
-        values = [r.field(t, path, k, duration, "5m") for k in ("groupWait", "groupInterval", "repeatInterval")]
+        own = raw_timings.get(severity) or {}
+        if not isinstance(own, dict):
+            r.problem(path, "must be a mapping of groupWait, groupInterval, repeatInterval", "'{...}'")
+            own = {}
+        t = {**DEFAULT_TIMINGS[severity], **own}
+        values = [
+            r.field(t, path, k, duration, "5m") for k in ("groupWait", "groupInterval", "repeatInterval")
+        ]
         if None not in values:
             timings[severity] = Timing(*values)
     for extra in set(raw_timings) - set(SEVERITIES):
         r.problem(f"routing.timings.{extra}", "is not a severity (critical, warning, info)", "'{...}'")
-    if {"critical", "warning"} <= set(timings) and parse_duration(timings["critical"].repeat_interval) > parse_duration(
-        timings["warning"].repeat_interval
-    ):
+    if {"critical", "warning"} <= set(timings) and parse_duration(
+        timings["critical"].repeat_interval
+    ) > parse_duration(timings["warning"].repeat_interval):
         r.problem("routing.timings.critical.repeatInterval", "must not be longer than warning's", "1h")
     windows = []
-    for i, w in enumerate(s.get("maintenance") or []):
+    maintenance = s.get("maintenance") or []
+    if not isinstance(maintenance, list):
+        r.problem("routing.maintenance", "must be a list of windows", "'[{...}]'")
+        maintenance = []
+    for i, w in enumerate(maintenance):
         path = f"routing.maintenance[{i}]"
         if not isinstance(w, dict):
             r.problem(path, "must be a mapping with weekdays, start, end", "'{...}'")
@@ -552,9 +589,41 @@ def _routing(r: _Reader, receivers: tuple[Receiver, ...]) -> RoutingSettings | N
             r.problem(f"{path}.end", "must be after start (split windows that cross midnight)", "04:00")
         elif None not in (days, start, end):
             windows.append(MaintenanceWindow(days, start, end, location))
+    severity_receivers = _receiver_lists(r, s, "severityReceivers", SEVERITIES, known)
+    category_receivers = _receiver_lists(r, s, "categoryReceivers", ALERT_CATEGORIES, known)
     if None in (default, group_by) or len(timings) != len(SEVERITIES):
         return None
-    return RoutingSettings(default, send_all_to, group_by, timings, tuple(windows))
+    return RoutingSettings(
+        default, send_all_to, group_by, timings, tuple(windows), severity_receivers, category_receivers
+    )
+
+
+def _receiver_lists(
+    r: _Reader, section: dict[str, Any], name: str, keys: tuple[str, ...], known: Callable[[Any], str]
+) -> dict[str, tuple[str, ...]]:
+    """`routing.<name>`: {key: [receiver, ...]} with keys from `keys` and receivers defined for the stack."""
+    raw = section.get(name) or {}
+    path = f"routing.{name}"
+    if not isinstance(raw, dict):
+        r.problem(path, "must be a mapping of " + ", ".join(keys) + " to lists of receiver names", "'{...}'")
+        return {}
+
+    def receiver_list(value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            raise ValueError("must be a non-empty list of receiver names")
+        if len(set(value)) != len(value):
+            raise ValueError("must not list a receiver twice")
+        return tuple(known(v) for v in value)
+
+    result = {}
+    for key in raw:
+        if key not in keys:
+            r.problem(f"{path}.{key}", "is not one of " + ", ".join(keys), "'[\"slack-alerts\"]'")
+            continue
+        receivers = r.field(raw, path, key, receiver_list, "'[\"slack-alerts\"]'")
+        if receivers:
+            result[key] = receivers
+    return {key: result[key] for key in keys if key in result}
 
 
 def load(config: pulumi.Config | None = None, stack: str | None = None) -> Settings:
@@ -568,14 +637,25 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Setti
     loki = _loki(r, tls_required)
     prometheus = _prometheus(r, tls_required)
     k8s = _kubernetes_secret(r)
-    runbooks = r.field({"runbookBaseUrl": r.config.get("runbookBaseUrl")}, "", "runbookBaseUrl", url,
-                       "https://runbooks.example.com")  # a top-level scalar, not a section
+    runbooks = r.field(
+        {"runbookBaseUrl": r.config.get("runbookBaseUrl")},
+        "",
+        "runbookBaseUrl",
+        url,
+        "https://runbooks.example.com",
+    )  # a top-level scalar, not a section
     receivers = _receivers(r, paging)
     routing = _routing(r, receivers)
     if routing and not paging and routing.send_all_to is None:
-        r.problem("routing.sendAllTo", "is required where environment.paging is false (one channel for all)",
-                  "slack-staging")
+        r.problem(
+            "routing.sendAllTo",
+            "is required where environment.paging is false (one channel for all)",
+            "slack-staging",
+        )
     pack_options = r.obj("packs", required=False)
+    for team, options in sorted(pack_options.items()):
+        if not isinstance(options, dict):
+            r.problem(f"packs.{team}", "must be a mapping of option names to values", "'{...}'")
     if r.problems:
         raise SettingsError(stack, r.problems)
     return Settings(

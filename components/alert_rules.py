@@ -7,8 +7,9 @@ severity labels, the runbook and the panel link are added here for every pack al
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from itertools import groupby
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from components.specs import AlertSpec, PackContext
 from settings import parse_duration
@@ -74,14 +75,18 @@ def rule(spec: AlertSpec, severity: str, team: str, ctx: PackContext) -> dict[st
                     "refId": "C",
                     "type": "threshold",
                     "expression": "B",
-                    "conditions": [{"evaluator": {"type": _EVALUATOR[spec.comparator], "params": [threshold]}}],
+                    "conditions": [
+                        {"evaluator": {"type": _EVALUATOR[spec.comparator], "params": [threshold]}}
+                    ],
                 },
             },
         ],
     }
 
 
-def rule_groups(alerts: Iterable[AlertSpec], team: str, ctx: PackContext) -> Mapping[str, tuple[int, list[dict]]]:
+def rule_groups(
+    alerts: Iterable[AlertSpec], team: str, ctx: PackContext
+) -> Mapping[str, tuple[int, list[dict]]]:
     """Rules grouped by evaluation interval: {group name: (interval seconds, rules)}.
 
     Grafana evaluates a group on one interval, so alerts with different `every` need
@@ -90,7 +95,12 @@ def rule_groups(alerts: Iterable[AlertSpec], team: str, ctx: PackContext) -> Map
     ordered = sorted(alerts, key=lambda a: (parse_duration(a.every), a.name))
     groups = {}
     for every, specs in groupby(ordered, key=lambda a: a.every):
-        rules = [rule(s, sev, team, ctx) for s in specs for sev in ("critical", "warning", "info") if sev in s.thresholds]
+        rules = [
+            rule(s, sev, team, ctx)
+            for s in specs
+            for sev in ("critical", "warning", "info")
+            if sev in s.thresholds
+        ]
         groups[f"{team}-every-{every}"] = (parse_duration(every), rules)
     return groups
 

@@ -51,7 +51,9 @@ class DataSources(pulumi.ComponentResource):
                 sort_keys=True,
             ),
             # The whole JSON is secret because the password is; `Output.json_dumps` keeps the mark.
-            secure_json_data_encoded=pulumi.Output.secret(pulumi.Output.json_dumps({"password": readonly_password})),
+            secure_json_data_encoded=pulumi.Output.secret(
+                pulumi.Output.json_dumps({"password": readonly_password})
+            ),
             opts=child,
         )
         loki = grafana.oss.DataSource(
@@ -66,7 +68,12 @@ class DataSources(pulumi.ComponentResource):
                     "maxLines": settings.loki.max_lines,
                     "tlsSkipVerify": settings.loki.tls_skip_verify,
                     "derivedFields": [
-                        {"name": f.name, "matcherRegex": f.matcher_regex, "url": f.url, "urlDisplayLabel": f.name}
+                        {
+                            "name": f.name,
+                            "matcherRegex": f.matcher_regex,
+                            "url": f.url,
+                            "urlDisplayLabel": f.name,
+                        }
                         for f in derived_fields
                     ],
                 },

@@ -6,7 +6,7 @@ engine creates them first and knows the tree depends on them.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import pulumi
 import pulumiverse_grafana as grafana
@@ -42,7 +42,12 @@ def _integration(receiver: Receiver) -> tuple[str, dict]:
     title = f'{{{{ template "{DEFAULT_TEMPLATE}.title" . }}}}'
     body = f'{{{{ template "{DEFAULT_TEMPLATE}.text" . }}}}'
     if receiver.type == "slack":
-        return "slacks", {"token": receiver.secret, "recipient": receiver.channel, "title": title, "text": body}
+        return "slacks", {
+            "token": receiver.secret,
+            "recipient": receiver.channel,
+            "title": title,
+            "text": body,
+        }
     if receiver.type == "pagerduty":
         return "pagerduties", {"integration_key": receiver.secret, "summary": title, "severity": "critical"}
     if receiver.type == "email":
@@ -50,14 +55,18 @@ def _integration(receiver: Receiver) -> tuple[str, dict]:
     return "webhooks", {"url": receiver.secret}
 
 
-def _policy_args(node: PolicyNode, contact_points: Mapping[str, pulumi.Output[str]], mute, depth: int) -> dict:
+def _policy_args(
+    node: PolicyNode, contact_points: Mapping[str, pulumi.Output[str]], mute, depth: int
+) -> dict:
     if depth > MAX_POLICY_DEPTH:
         raise ValueError(f"policy tree deeper than Grafana's limit of {MAX_POLICY_DEPTH} nested levels")
     args: dict = {}
     if node.receiver:
         args["contact_point"] = contact_points[node.receiver]
     if node.matchers:
-        args["matchers"] = [{"label": label, "match": op, "value": value} for label, op, value in node.matchers]
+        args["matchers"] = [
+            {"label": label, "match": op, "value": value} for label, op, value in node.matchers
+        ]
     if node.continue_:
         args["continue_"] = True
     if node.group_by is not None:
@@ -98,7 +107,9 @@ class Notifications(pulumi.ComponentResource):
             contact_points[receiver.name] = grafana.alerting.ContactPoint(
                 f"{name}-cp-{receiver.name}",
                 name=receiver.name,
-                opts=pulumi.ResourceOptions(provider=providers.grafana, parent=self, depends_on=template_resources),
+                opts=pulumi.ResourceOptions(
+                    provider=providers.grafana, parent=self, depends_on=template_resources
+                ),
                 **{kind: [integration]},
             ).name
         mute = {}

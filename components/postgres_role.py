@@ -20,7 +20,9 @@ class ReadOnlyRole(pulumi.ComponentResource):
     password: pulumi.Output[str]
     role_name: pulumi.Output[str]
 
-    def __init__(self, name: str, settings: Settings, providers: Providers, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, settings: Settings, providers: Providers, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("observability:postgres:ReadOnlyRole", name, None, opts)
         pg = settings.postgres
         # The password is generated, never typed; random stores it as a secret in state.
@@ -81,11 +83,29 @@ class ReadOnlyRole(pulumi.ComponentResource):
                 opts=after_role,
             ),
         ]
+        if pg.revoke_public_create:
+            # Up to PostgreSQL 14, PUBLIC (so this role too) may CREATE in the schema. A Grant
+            # sets exactly the listed privileges: PUBLIC keeps USAGE and loses CREATE.
+            grants.append(
+                postgresql.Grant(
+                    f"{name}-public-schema",
+                    role="public",
+                    database=pg.database,
+                    schema=pg.schema,
+                    object_type="schema",
+                    privileges=["USAGE"],
+                    opts=after_role,
+                )
+            )
         if settings.kubernetes_secret and providers.kubernetes:
             ks = settings.kubernetes_secret
             k8s.core.v1.Secret(
                 f"{name}-k8s-secret",
-                metadata={"name": ks.name, "namespace": ks.namespace, "labels": {"app.kubernetes.io/managed-by": "pulumi"}},
+                metadata={
+                    "name": ks.name,
+                    "namespace": ks.namespace,
+                    "labels": {"app.kubernetes.io/managed-by": "pulumi"},
+                },
                 type="Opaque",
                 string_data={
                     "host": pg.host,

@@ -53,4 +53,3 @@ def create_providers(settings: Settings, parent: pulumi.Resource) -> Providers:
         )
     random_provider = random.Provider("random", opts=child)
     return Providers(grafana_provider, postgres_provider, kubernetes_provider, random_provider)
-

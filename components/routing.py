@@ -2,16 +2,55 @@
 
 Pure data (`PolicyNode`), so the same tree is rendered to Grafana's NotificationPolicy inputs
 and, in the tests, to Alertmanager's route form for `amtool config routes test`.
+
+Order of the routes under the root (the first match wins; nothing below `continue`s past its route):
+
+1. Special routes, by the `category` alert label, in `settings.ALERT_CATEGORIES` order:
+   `category="security"` (dedicated PagerDuty service + #security), `category="slo"` (dedicated
+   PagerDuty service + #incidents), `category="error-budget"` (#incidents only). They come before
+   every team route, so an SLO breach of any team pages the SLO service and not also the team's
+   rotation (one alert, one page), and an error-budget alert reaches #incidents and nothing else.
+   One label with one value per alert makes the special routes mutually exclusive by construction;
+   their order among themselves only documents priority. A rule opts in by carrying the label
+   (e.g. `labels={"category": "slo"}` on its AlertSpec); receivers per category come from stack
+   config `routing.categoryReceivers`.
+2. Team routes, one per `TeamRoute` of every pack (`team=<team>` plus the route's own matchers),
+   in pack order. A team overrides the organisation's severity routing only for the severities it
+   lists; its other severities get the organisation's receivers inside the team route.
+3. The organisation's severity routing (stack config `routing.severityReceivers`, from the Clipper
+   document 002): critical -> PagerDuty on-call, Slack #incidents and the on-call e-mail; warning ->
+   Slack #alerts and e-mail; info -> Slack #monitoring. It serves every team without a route of its
+   own (Clipper, whose document defines this policy, uses it as is).
+4. The root's default receiver: alerts without a severity label.
+
+Inside every route, one child per severity and receiver: all but the last `continue`, so one alert
+reaches every receiver of its severity. Each severity child carries that severity's group wait /
+interval / repeat (critical repeats sooner than warning; checked in settings); the root groups by
+`routing.groupBy` (alertname, team, severity) and every child inherits it.
+
+Planned maintenance (`routing.maintenance`) mutes every route except security's: a security event
+during a maintenance window is still a security event.
+
+Escalation beyond the first page is PagerDuty's, not Grafana's: each PagerDuty service (on-call,
+SLO, security, team rotations) carries an escalation policy (002: on-call engineer 0-15 min, on-call
+lead 15-30 min, engineering manager 30-45 min, VP Engineering + CTO after 1 h). Grafana pages once
+per alert group and repeats only at the severity's repeat interval; it does not escalate.
+
+Where the stack sends everything to one channel (staging), the tree is root -> one route per
+severity to that receiver, so no paging receiver is reachable and the per-severity timings still apply.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable, Mapping
 
-from components.specs import SEVERITIES, Pack, PolicyNode
-from settings import Problem, Settings, SettingsError
+from components.specs import SEVERITIES, Pack, PolicyNode, TeamRoute
+from settings import ALERT_CATEGORIES, Problem, Settings, SettingsError
 
 MAINTENANCE_MUTE_TIMING = "planned-maintenance"
+CATEGORY_LABEL = "category"
+# Categories that planned maintenance never mutes.
+UNMUTED_CATEGORIES = frozenset({"security"})
 
 
 def _severity_timing(settings: Settings, severity: str) -> dict:
@@ -22,24 +61,47 @@ def _severity_timing(settings: Settings, severity: str) -> dict:
 def _fan_out(matchers, receivers: tuple[str, ...], timing: dict, mute: tuple[str, ...]) -> list[PolicyNode]:
     """One route per receiver; all but the last `continue` so the alert reaches every one."""
     return [
-        PolicyNode(receiver=r, matchers=matchers, continue_=i < len(receivers) - 1, mute_timings=mute, **timing)
+        PolicyNode(
+            receiver=r, matchers=matchers, continue_=i < len(receivers) - 1, mute_timings=mute, **timing
+        )
         for i, r in enumerate(receivers)
     ]
 
 
-def _team_node(settings: Settings, pack: Pack, mute: tuple[str, ...]) -> list[PolicyNode]:
+def _by_severity(
+    settings: Settings, receivers: Mapping[str, tuple[str, ...]], mute: tuple[str, ...]
+) -> tuple[PolicyNode, ...]:
+    """Severity children (fanned out per receiver) for every severity that has receivers."""
+    children: list[PolicyNode] = []
+    for severity in SEVERITIES:
+        if receivers.get(severity):
+            children += _fan_out(
+                (("severity", "=", severity),),
+                receivers[severity],
+                _severity_timing(settings, severity),
+                mute,
+            )
+    return tuple(children)
+
+
+def _category_nodes(settings: Settings, mute: tuple[str, ...]) -> list[PolicyNode]:
     nodes = []
-    for route in pack.routes:
-        matchers = (("team", "=", route.team),) + tuple((k, "=", v) for k, v in sorted(route.matchers.items()))
-        children: list[PolicyNode] = []
-        for severity in SEVERITIES:
-            receivers = route.receivers_by_severity.get(severity)
-            if receivers:
-                children += _fan_out(
-                    (("severity", "=", severity),), receivers, _severity_timing(settings, severity), mute
-                )
-        nodes.append(PolicyNode(receiver=None, matchers=matchers, children=tuple(children)))
+    for category in ALERT_CATEGORIES:
+        receivers = settings.routing.category_receivers.get(category)
+        if not receivers:
+            continue
+        muted = () if category in UNMUTED_CATEGORIES else mute
+        children = _by_severity(settings, {s: receivers for s in SEVERITIES}, muted)
+        nodes.append(
+            PolicyNode(receiver=None, matchers=((CATEGORY_LABEL, "=", category),), children=children)
+        )
     return nodes
+
+
+def _team_node(settings: Settings, route: TeamRoute, mute: tuple[str, ...]) -> PolicyNode:
+    matchers = (("team", "=", route.team),) + tuple((k, "=", v) for k, v in sorted(route.matchers.items()))
+    receivers = {**settings.routing.severity_receivers, **route.receivers_by_severity}
+    return PolicyNode(receiver=None, matchers=matchers, children=_by_severity(settings, receivers, mute))
 
 
 def check_receivers(settings: Settings, packs: Iterable[Pack]) -> None:
@@ -66,28 +128,24 @@ def check_receivers(settings: Settings, packs: Iterable[Pack]) -> None:
 
 
 def build_policy_tree(settings: Settings, packs: Iterable[Pack]) -> PolicyNode:
-    """Root -> one route per team -> one route per severity (fanned out with `continue`).
+    """Root -> special (category) routes -> team routes -> the organisation's severity routes.
 
-    Where the stack sends everything to one channel (staging), the tree is root -> one
-    route per severity to that receiver, so the per-severity timings still apply.
+    See the module docstring for the order and why; staging (`sendAllTo`) gets one route per
+    severity to its one channel.
     """
     packs = tuple(packs)
     check_receivers(settings, packs)
     mute = (MAINTENANCE_MUTE_TIMING,) if settings.routing.maintenance else ()
     routing = settings.routing
     if routing.send_all_to:
-        children = tuple(
-            PolicyNode(
-                receiver=routing.send_all_to,
-                matchers=(("severity", "=", severity),),
-                mute_timings=mute,
-                **_severity_timing(settings, severity),
-            )
-            for severity in SEVERITIES
-        )
+        children = _by_severity(settings, {s: (routing.send_all_to,) for s in SEVERITIES}, mute)
         receiver = routing.send_all_to
     else:
-        children = tuple(node for pack in packs for node in _team_node(settings, pack, mute))
+        children = (
+            *_category_nodes(settings, mute),
+            *(_team_node(settings, route, mute) for pack in packs for route in pack.routes),
+            *_by_severity(settings, routing.severity_receivers, mute),
+        )
         receiver = routing.default_receiver
     info = settings.routing.timings["info"]
     return PolicyNode(

@@ -6,8 +6,9 @@ touches Pulumi, so packs can be rendered, linted and tested without any engine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 Severity = Literal["critical", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "warning", "info")
@@ -141,7 +142,7 @@ class PolicyNode:
     group_interval: str | None = None
     repeat_interval: str | None = None
     mute_timings: tuple[str, ...] = ()
-    children: tuple["PolicyNode", ...] = ()
+    children: tuple[PolicyNode, ...] = ()
 
     def walk(self):
         """Every node, depth first, root included."""

@@ -111,3 +111,64 @@ def dashboard(builder: dash.Dashboard) -> Dashboard:
 def to_json(model: Any) -> str:
     """The one serialisation used for dashboards everywhere (plan files and config_json)."""
     return json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def fixed_color(color: str) -> dm.DynamicConfigValue:
+    """Override property pinning a field (or pie slice, by its row name) to one colour."""
+    return dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": color})
+
+
+def transform(transformation_id: str, options: dict[str, Any]) -> dm.DataTransformerConfig:
+    """One panel transformation, e.g. transform("organize", {"renameByName": {...}})."""
+    return dm.DataTransformerConfig(id_val=transformation_id, options=options)
+
+
+# --- Generic helpers for Prometheus packs (media, upstream, prisma) ---
+
+# Grafana's built-in annotation data source (annotations stored in Grafana, found by tag).
+GRAFANA_ANNOTATIONS = dm.DataSourceRef(type_val="grafana", uid="-- Grafana --")
+
+
+def threshold_lines(style: str = "line") -> cogbuilder.Builder:
+    """Draw a time series panel's threshold steps as lines ("line", "dashed", "area", ...)."""
+    from grafana_foundation_sdk.builders import common as common_builders
+    from grafana_foundation_sdk.models import common as cm
+
+    return common_builders.GraphThresholdsStyleConfig().mode(cm.GraphThresholdsStyleMode(style))
+
+
+def tag_annotation(name: str, tags: Sequence[str], color: str) -> dash.AnnotationQuery:
+    """Annotations stored in Grafana (e.g. posted by a deploy script) that carry any of `tags`."""
+    return (
+        dash.AnnotationQuery()
+        .name(name)
+        .datasource(GRAFANA_ANNOTATIONS)
+        .enable(True)
+        .icon_color(color)
+        .target(
+            cogbuilder_value(dm.AnnotationTarget(type_val="tags", tags=list(tags), limit=100, match_any=True))
+        )
+    )
+
+
+class _Built(cogbuilder.Builder):
+    """Wrap an already-built model where a builder method expects a builder."""
+
+    def __init__(self, value: Any):
+        self._value = value
+
+    def build(self) -> Any:
+        return self._value
+
+
+def cogbuilder_value(value: Any) -> cogbuilder.Builder:
+    return _Built(value)
+
+
+def per_step(expr: str) -> str:
+    """A per-second rate turned into the increase over each query step.
+
+    Summing these points (stat/bar reduce "sum") gives the total over the time range while the
+    rate itself keeps `$__rate_interval`: `sum(rate(x[$__rate_interval]))` * step seconds.
+    """
+    return f"({expr}) * $__interval_ms / 1000"

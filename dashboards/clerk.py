@@ -1,0 +1,605 @@
+"""Clerk pipeline (civic sites): the "Clerk Pipeline" dashboard, its three alerts and their routing.
+
+Source: seeds/000 (Clerk pipeline monitoring design). Decisions where the seed is wrong about
+Grafana or leaves a choice open:
+
+- Time: SQL uses the PostgreSQL data source's macros (`$__timeFilter(col)`, `$__timeTo()`,
+  `$__timeGroupAlias(col, 1h)`) instead of `NOW() - INTERVAL '$__range'`. `$__range` is not a SQL
+  macro, and NOW()-based windows ignore the picked end time, so a range in the past showed the
+  wrong rows. "Stuck" is measured against the end of the range (`$__timeTo()`), so a past range
+  shows what was stuck then.
+- Stuck: not completed (the `<>` comparison also drops sites that never started, NULL stage) and
+  idle for more than `STUCK_AFTER` before the range end. Time arithmetic is written on the column
+  (`updated_at + INTERVAL ...`) so Grafana's literal is coerced to the column's own type and the
+  queries stay right whether the columns are `timestamp` or `timestamptz`.
+- Refresh: Grafana has one refresh per dashboard, not one per panel; 1m, the seed's fastest
+  metric panel and the alert evaluation interval. The Loki panels are on-demand in the seed;
+  live tail in Explore covers that.
+- Variables: `subdomain` filters every panel (seed: "used in all panels"); `stage` filters rows 2-3
+  where it means something (failure rate, time in stage, logs); completions are always stage
+  "completed", so that panel ignores it. `subdomain` lists sites updated since the range start, so
+  that All (Grafana sends every option) covers every site a panel counts, also a site started in a
+  past range that moved on after it; as the list follows the picker, it refreshes on time range
+  change, which includes dashboard load. `run_id` is used only by Loki, so its All value is the
+  regex `.*` instead of a list of every run.
+- Series names: the failure-rate query returns one long result (time, metric, value) ordered by
+  time; Grafana names each series exactly after the `metric` column, which lets per-stage colour
+  overrides match. Completions fill empty hours with NULL, shown as gaps (worker downtime).
+- Alerts have no time picker; Grafana expands the same macros over the rule's relative range
+  (`lookback`), so alert and panel share one SQL definition and tests pin "now". The stuck alert
+  counts every stuck site however long ago it stalled (the seed's alert has no lower bound): a site
+  stuck for days must keep paging, not resolve itself when it leaves a 24h window. Health uses the
+  seed's 24h of started sites, OCR failure rate the last hour.
+- Loki: every query has a line filter before `| json`, so Loki only parses candidate lines.
+  Recent Errors and Run Trace are tables of parsed fields (extracted from the log labels); Recent
+  Errors follows the picked range rather than a fixed last hour, so a past incident can be read.
+- Left out, not expressible in Grafana: a count stat cannot fill the subdomain variable with the
+  sites it counts (the pie's slices do link to a stage filter), and the trace table cannot compute
+  durations between consecutive lines.
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import barchart, gauge, logs, piechart, stat, table, timeseries
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.builders import dashboard as dash
+from grafana_foundation_sdk.models import common as cm
+from grafana_foundation_sdk.models import dashboard as dm
+from grafana_foundation_sdk.models import loki as loki_models
+from grafana_foundation_sdk.models import piechart as pie_models
+
+from components.specs import AlertSpec, DerivedField, Pack, PackContext, TeamRoute
+from dashboards.common import dashboard, ds_ref, fixed_color, loki, sql, thresholds, transform
+
+TEAM = "clerk"
+DASHBOARD_UID = "clerk-pipeline"
+
+# Panel ids are pinned: alert rules link to them, so they never follow layout order.
+ROW_HEALTH, PANEL_STUCK, PANEL_HEALTH, PANEL_STAGES = 1, 2, 3, 4
+ROW_TRENDS, PANEL_COMPLETIONS, PANEL_FAILURE_RATE, PANEL_TIME_IN_STAGE = 5, 6, 7, 8
+ROW_DEBUG, PANEL_ERRORS, PANEL_LOG_SEARCH, PANEL_TRACE = 9, 10, 11, 12
+
+# One set of numbers drives panel colours and alert conditions, so they cannot drift apart.
+STUCK_AFTER = "2 hours"  # idle time after which an unfinished site counts as stuck
+STUCK_WARNING_FROM = 5  # stat turns yellow
+STUCK_CRITICAL_ABOVE = 10  # page; stat red from the next whole site
+HEALTH_DEGRADED_BELOW = 85.0  # percent; warn, gauge red below
+HEALTH_HEALTHY_FROM = 95.0  # percent; gauge green
+OCR_FAILURE_ABOVE = 20.0  # percent of OCR jobs failed in the last hour
+
+STAGES = ("fetch", "ocr", "compilation", "extraction", "deploy", "completed")
+# Stages with atomic job counters (<stage>_total / <stage>_failed columns).
+COUNTED_STAGES = ("ocr", "compilation", "extraction", "deploy")
+# The same colour for a stage in every panel.
+STAGE_COLORS = {
+    "fetch": "blue",
+    "ocr": "purple",
+    "compilation": "orange",
+    "extraction": "yellow",
+    "deploy": "light-blue",
+    "completed": "green",
+}
+
+IN_SUBDOMAIN = "subdomain IN ($subdomain)"
+IN_RANGE = "$__timeFilter(updated_at)"
+STUCK = f"current_stage <> 'completed'\n  AND updated_at + INTERVAL '{STUCK_AFTER}' < $__timeTo()"
+
+# Loki: a line filter first, then the parser; variables match parsed fields as regexes.
+LOGS = '{job="clerk"}'
+LOG_ERRORS = (
+    LOGS + ' |~ `"level":\\s*"(error|warning)"` | json | level=~"error|warning"'
+    ' | subdomain=~"$subdomain" | stage=~"$stage"'
+)
+# The formatted line keeps subdomain="..." and run_id="..." so the derived fields below match it.
+LOG_SEARCH = (
+    LOGS + ' |= "subdomain" | json | subdomain=~"$subdomain" | stage=~"$stage" | run_id=~"$run_id"'
+    ' | line_format `[{{.level}}] {{.stage}}: {{.message}} subdomain="{{.subdomain}}" run_id="{{.run_id}}"`'
+)
+LOG_TRACE = LOGS + ' |= "run_id" | json | subdomain=~"$subdomain" | run_id=~"$run_id" | stage != ""'
+
+
+def _derived_field(name: str) -> DerivedField:
+    """A click on a log line's value filters this dashboard to it.
+
+    The regex reads both the raw JSON line (`"run_id": "x"`, in Explore) and the Log Search format
+    (`run_id="x"`); the seed's `run_id="([^"]+)"` matched neither JSON nor a parsed line.
+    """
+    return DerivedField(
+        name=name,
+        matcher_regex=rf'\b{name}"?\s*[=:]\s*"([^"]+)"',
+        url=f"/d/{DASHBOARD_UID}?var-{name}=${{__value.raw}}",
+    )
+
+
+def _where(head: str, *conditions: str) -> str:
+    return head + "\nWHERE " + "\n  AND ".join(conditions)
+
+
+def _failure_rate(total: str, failed: str) -> str:
+    return f"ROUND(100.0 * SUM({failed}) / NULLIF(SUM({total}), 0), 1)"
+
+
+def stuck_sql(*filters: str) -> str:
+    """Sites idle for more than STUCK_AFTER before the end of the time range."""
+    return _where("SELECT COUNT(*) AS stuck_count\nFROM sites", STUCK, *filters)
+
+
+def health_sql(*filters: str) -> str:
+    """Percent of sites started in the range that are completed or still moving."""
+    head = (
+        "SELECT ROUND(100.0 * COUNT(*) FILTER (\n"
+        "    WHERE current_stage = 'completed'\n"
+        f"       OR updated_at + INTERVAL '{STUCK_AFTER}' >= $__timeTo()\n"
+        ") / NULLIF(COUNT(*), 0), 1) AS health_score\n"
+        "FROM sites"
+    )
+    return _where(head, "current_stage IS NOT NULL", "$__timeFilter(started_at)", *filters)
+
+
+STAGES_SQL = (
+    _where(
+        "SELECT current_stage AS stage, COUNT(*) AS sites\nFROM sites",
+        "current_stage IS NOT NULL",
+        IN_RANGE,
+        IN_SUBDOMAIN,
+    )
+    + "\nGROUP BY current_stage\nORDER BY sites DESC, stage"
+)
+
+COMPLETIONS_SQL = (
+    _where(
+        "SELECT $__timeGroupAlias(updated_at, 1h, NULL), COUNT(*) AS completions\nFROM sites",
+        "current_stage = 'completed'",
+        IN_RANGE,
+        IN_SUBDOMAIN,
+    )
+    + "\nGROUP BY 1\nORDER BY 1"
+)
+
+_COUNTERS = ",\n".join(f"    ('{s}', s.{s}_total, s.{s}_failed)" for s in COUNTED_STAGES)
+FAILURE_RATE_SQL = (
+    _where(
+        "SELECT $__timeGroupAlias(s.updated_at, 1h), c.stage AS metric,\n"
+        f"       {_failure_rate('c.total', 'c.failed')} AS failure_rate\n"
+        f"FROM sites s\nCROSS JOIN LATERAL (VALUES\n{_COUNTERS}\n) AS c(stage, total, failed)",
+        "c.total > 0",
+        "c.stage IN ($stage)",
+        "$__timeFilter(s.updated_at)",
+        "s.subdomain IN ($subdomain)",
+    )
+    + "\nGROUP BY 1, 2\nORDER BY 1, 2"
+)
+
+TIME_IN_STAGE_SQL = (
+    _where(
+        "SELECT current_stage AS stage,\n"
+        "       AVG(EXTRACT(EPOCH FROM (updated_at - started_at)) / 3600) AS avg_hours\n"
+        "FROM sites",
+        "started_at IS NOT NULL",
+        "current_stage IN ($stage)",
+        IN_RANGE,
+        IN_SUBDOMAIN,
+    )
+    + "\nGROUP BY current_stage\nORDER BY avg_hours DESC, stage"
+)
+
+# Updated since the range start, not only inside it: All must stand for every site any panel counts,
+# including those started in a past range that moved on after it (Health Score counts by start).
+SUBDOMAINS_SQL = (
+    _where("SELECT DISTINCT subdomain\nFROM sites", "updated_at >= $__timeFrom()") + "\nORDER BY subdomain"
+)
+
+OCR_FAILURE_SQL = _where(
+    f"SELECT {_failure_rate('ocr_total', 'ocr_failed')} AS failure_rate\nFROM sites", IN_RANGE
+)
+
+
+def _stage_overrides(panel, stages=STAGES):
+    """Fixed colour per stage, matched by series or row name."""
+    for stage in stages:
+        panel = panel.override_by_name(stage, [fixed_color(STAGE_COLORS[stage])])
+    return panel
+
+
+def _stage_mapping() -> dm.ValueMap:
+    return dm.ValueMap(
+        options={s: dm.ValueMappingResult(color=c, index=i) for i, (s, c) in enumerate(STAGE_COLORS.items())}
+    )
+
+
+def _log_table(fields: dict[str, str]) -> list[dm.DataTransformerConfig]:
+    """Columns from parsed log fields: `| json` puts them in the labels of each line."""
+    return [
+        transform("extractFields", {"source": "labels", "format": "auto", "replace": False}),
+        transform("filterFieldsByName", {"include": {"names": list(fields)}}),
+        transform(
+            "organize",
+            {
+                "indexByName": {name: i for i, name in enumerate(fields)},
+                "renameByName": fields,
+            },
+        ),
+    ]
+
+
+def _health_row(ctx: PackContext) -> list:
+    postgres = ds_ref(ctx, "postgres")
+    stuck_panel = (
+        stat.Panel()
+        .id(PANEL_STUCK)
+        .title("Stuck Sites")
+        .span(8)
+        .height(6)
+        .description(
+            f"Unfinished sites last updated in the time range and idle for more than {STUCK_AFTER} "
+            f"before its end. Pages above {STUCK_CRITICAL_ABOVE}. Pick the sites' subdomains and read "
+            "Recent Errors below."
+        )
+        .datasource(postgres)
+        .with_target(sql(ctx, stuck_sql(IN_RANGE, IN_SUBDOMAIN)))
+        .unit("none")
+        .decimals(0)
+        .thresholds(thresholds("green", [(STUCK_WARNING_FROM, "yellow"), (STUCK_CRITICAL_ABOVE + 1, "red")]))
+        .color_mode(cm.BigValueColorMode.BACKGROUND)
+        .graph_mode(cm.BigValueGraphMode.NONE)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
+    )
+    health_panel = (
+        gauge.Panel()
+        .id(PANEL_HEALTH)
+        .title("Health Score")
+        .span(8)
+        .height(6)
+        .description(
+            "Percent of sites started in the time range that are completed or updated within "
+            f"{STUCK_AFTER} of its end. Warns below {HEALTH_DEGRADED_BELOW:g}%."
+        )
+        .datasource(postgres)
+        .with_target(sql(ctx, health_sql(IN_SUBDOMAIN)))
+        .unit("percent")
+        .decimals(1)
+        .min(0)
+        .max(100)
+        .thresholds(thresholds("red", [(HEALTH_DEGRADED_BELOW, "yellow"), (HEALTH_HEALTHY_FROM, "green")]))
+        .show_threshold_markers(True)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
+    )
+    stages_panel = _stage_overrides(
+        piechart.Panel()
+        .id(PANEL_STAGES)
+        .title("Stage Distribution")
+        .span(8)
+        .height(6)
+        .description(
+            "Sites by current stage, last updated in the time range. A large wedge is the bottleneck; "
+            "click a slice to filter the dashboard to that stage."
+        )
+        .datasource(postgres)
+        .with_target(sql(ctx, STAGES_SQL))
+        .unit("none")
+        .reduce_options(common_builders.ReduceDataOptions().values(True).calcs([]).fields("/^sites$/"))
+        .display_labels([pie_models.PieChartLabels.PERCENT])
+        .legend(
+            piechart.PieChartLegendOptions()
+            .show_legend(True)
+            .display_mode(cm.LegendDisplayMode.TABLE)
+            .placement(cm.LegendPlacement.RIGHT)
+            .values([pie_models.PieChartLegendValues.VALUE, pie_models.PieChartLegendValues.PERCENT])
+        )
+        .data_links(
+            [
+                dash.DashboardLink("Filter the dashboard to this stage").url(
+                    f"/d/{DASHBOARD_UID}?${{__url_time_range}}&${{subdomain:queryparam}}"
+                    "&var-stage=${__data.fields.stage}"
+                )
+            ]
+        )
+    )
+    return [stuck_panel, health_panel, stages_panel]
+
+
+def _trends_row(ctx: PackContext) -> list:
+    postgres = ds_ref(ctx, "postgres")
+    completions = (
+        timeseries.Panel()
+        .id(PANEL_COMPLETIONS)
+        .title("Completions per Hour")
+        .span(24)
+        .height(8)
+        .description(
+            'Sites that reached "completed", by hour of their last update. Gaps are hours '
+            "without a completion (worker downtime)."
+        )
+        .datasource(postgres)
+        .with_target(sql(ctx, COMPLETIONS_SQL, fmt="time_series"))
+        .unit("none")
+        .decimals(0)
+        .min(0)
+        .axis_label("Completions")
+        .fill_opacity(20)
+        .line_width(2)
+        .span_nulls(False)
+    )
+    failure_rate = _stage_overrides(
+        timeseries.Panel()
+        .id(PANEL_FAILURE_RATE)
+        .title("Failure Rate by Stage")
+        .span(24)
+        .height(8)
+        .description(
+            "Failed jobs as a percent of all jobs per stage, by hour of the sites' last update. "
+            f"OCR above {OCR_FAILURE_ABOVE:g}% over the last hour alerts."
+        )
+        .datasource(postgres)
+        .with_target(sql(ctx, FAILURE_RATE_SQL, fmt="time_series"))
+        .unit("percent")
+        .min(0)
+        .max(100)
+        .line_width(2)
+        .legend(
+            common_builders.VizLegendOptions()
+            .show_legend(True)
+            .display_mode(cm.LegendDisplayMode.TABLE)
+            .placement(cm.LegendPlacement.BOTTOM)
+            .calcs(["min", "max", "mean"])
+        ),
+        COUNTED_STAGES,
+    )
+    time_in_stage = (
+        barchart.Panel()
+        .id(PANEL_TIME_IN_STAGE)
+        .title("Avg Time in Stage")
+        .span(24)
+        .height(8)
+        .description(
+            "Average hours from start to last update of the sites now in each stage. "
+            "Spot slowdowns (OCR normally takes about 2 h)."
+        )
+        .datasource(postgres)
+        .with_target(sql(ctx, TIME_IN_STAGE_SQL))
+        .unit("h")
+        .decimals(1)
+        .orientation(cm.VizOrientation.HORIZONTAL)
+        .x_field("stage")
+        .color_by_field("stage")
+        .override_by_name("stage", [dm.DynamicConfigValue(id_val="mappings", value=[_stage_mapping()])])
+        .show_value(cm.VisibilityMode.ALWAYS)
+        .axis_label("Hours")
+    )
+    return [completions, failure_rate, time_in_stage]
+
+
+def _debug_row(ctx: PackContext) -> list:
+    errors = (
+        table.Panel()
+        .id(PANEL_ERRORS)
+        .title("Recent Errors")
+        .span(24)
+        .height(9)
+        .description(
+            "The 50 newest error and warning lines of the time range for the selected sites and stages."
+        )
+        .datasource(ds_ref(ctx, "loki"))
+        .with_target(loki(ctx, LOG_ERRORS, max_lines=50))
+        .transformations(
+            _log_table(
+                {
+                    "Time": "Time",
+                    "subdomain": "Subdomain",
+                    "stage": "Stage",
+                    "message": "Message",
+                    "job_id": "Job ID",
+                }
+            )
+        )
+        .sort_by([common_builders.TableSortByFieldState().display_name("Time").desc(True)])
+    )
+    log_search = (
+        logs.Panel()
+        .id(PANEL_LOG_SEARCH)
+        .title("Log Search")
+        .span(24)
+        .height(12)
+        .description(
+            "Every log line of the selected sites, stages and run; expand a line for all its "
+            "fields. Use Explore's live tail for real time."
+        )
+        .datasource(ds_ref(ctx, "loki"))
+        .with_target(loki(ctx, LOG_SEARCH))
+        .show_time(True)
+        .show_labels(True)
+        .wrap_log_message(True)
+        .dedup_strategy(cm.LogsDedupStrategy.NONE)
+        .enable_log_details(True)
+        .sort_order(cm.LogsSortOrder.DESCENDING)
+    )
+    trace = (
+        table.Panel()
+        .id(PANEL_TRACE)
+        .title("Pipeline Run Trace")
+        .span(24)
+        .height(10)
+        .description(
+            "One run's progression through fetch, ocr, compilation, extraction and deploy, "
+            "oldest first. Pick the run in the Run variable."
+        )
+        .datasource(ds_ref(ctx, "loki"))
+        .with_target(loki(ctx, LOG_TRACE).direction(loki_models.LokiQueryDirection.FORWARD))
+        .transformations(
+            _log_table(
+                {
+                    "Time": "Time",
+                    "stage": "Stage",
+                    "message": "Message",
+                    "job_id": "Job ID",
+                    "run_id": "Run",
+                }
+            )
+        )
+        .sort_by([common_builders.TableSortByFieldState().display_name("Time").desc(False)])
+        .override_by_name(
+            "Stage",
+            [
+                dm.DynamicConfigValue(id_val="mappings", value=[_stage_mapping()]),
+                dm.DynamicConfigValue(id_val="custom.cellOptions", value=cm.TableColorTextCellOptions()),
+            ],
+        )
+    )
+    return [errors, log_search, trace]
+
+
+def _variables(ctx: PackContext) -> list:
+    subdomain = (
+        dash.QueryVariable("subdomain")
+        .label("Subdomain")
+        .description("Sites updated since the start of the time range.")
+        .datasource(ds_ref(ctx, "postgres"))
+        .query(SUBDOMAINS_SQL)
+        .multi(True)
+        .include_all(True)
+        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
+        .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dm.VariableSort.ALPHABETICAL_ASC)
+    )
+    stage = (
+        dash.CustomVariable("stage")
+        .label("Stage")
+        .values(",".join(STAGES))
+        .multi(True)
+        .include_all(True)
+        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
+    )
+    run_id = (
+        dash.QueryVariable("run_id")
+        .label("Run")
+        .description("Pipeline runs of the selected sites in the time range, newest first.")
+        .datasource(ds_ref(ctx, "loki"))
+        .query('label_values({job="clerk", subdomain=~"$subdomain"}, run_id)')
+        .multi(False)
+        .include_all(True)
+        .all_value(".*")
+        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
+        .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dm.VariableSort.ALPHABETICAL_DESC)
+    )
+    return [subdomain, stage, run_id]
+
+
+def _dashboard(ctx: PackContext) -> dash.Dashboard:
+    builder = (
+        dash.Dashboard("Clerk Pipeline")
+        .uid(DASHBOARD_UID)
+        .description("Clerk pipeline: health at a glance, trends, and log drill-down per site and run.")
+        .tags(["clerk", "pipeline"])
+        .time("now-24h", "now")
+        .refresh("1m")
+        .timezone("browser")
+        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+        .variables(_variables(ctx))
+    )
+    rows = (
+        (ROW_HEALTH, "At-a-glance health", _health_row(ctx)),
+        (ROW_TRENDS, "Trends", _trends_row(ctx)),
+        (ROW_DEBUG, "Debugging", _debug_row(ctx)),
+    )
+    for row_id, title, panels in rows:
+        builder = builder.with_row(dash.Row(title).id(row_id))
+        for panel in panels:
+            builder = builder.with_panel(panel)
+    return builder
+
+
+def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
+    return (
+        AlertSpec(
+            name="clerk_stuck_sites",
+            title="Clerk stuck sites",
+            datasource="postgres",
+            query=stuck_sql(),
+            value_column="stuck_count",
+            comparator=">",
+            thresholds={"critical": STUCK_CRITICAL_ABOVE},
+            for_="15m",
+            every="1m",
+            summary="Clerk Pipeline Alert: Stuck Sites Critical",
+            description=(
+                f"{{{{ $values.B.Value }}}} sites have been stuck for more than {STUCK_AFTER} "
+                f"(threshold: {STUCK_CRITICAL_ABOVE}). Pick their subdomains on the dashboard and read "
+                "Recent Errors; if recoverable, run `clerk reconcile-pipeline`."
+            ),
+            runbook_url=f"{ctx.runbook_base_url}/clerk#stuck-sites",
+            dashboard_uid=DASHBOARD_UID,
+            panel_id=PANEL_STUCK,
+            labels={},
+            no_data_state="OK",
+            exec_err_state="Error",
+        ),
+        AlertSpec(
+            name="clerk_health_degraded",
+            title="Clerk pipeline health degraded",
+            datasource="postgres",
+            query=health_sql(),
+            value_column="health_score",
+            comparator="<",
+            thresholds={"warning": HEALTH_DEGRADED_BELOW},
+            for_="10m",
+            every="1m",
+            lookback="24h",
+            summary="Clerk Pipeline Alert: Health Degraded",
+            description=(
+                "Pipeline health score is {{ $values.B.Value }}% "
+                f"(threshold: {HEALTH_DEGRADED_BELOW:g}%). Check Stage Distribution for the bottleneck "
+                "stage, then its failure rate and logs."
+            ),
+            runbook_url=f"{ctx.runbook_base_url}/clerk#health-degraded",
+            dashboard_uid=DASHBOARD_UID,
+            panel_id=PANEL_HEALTH,
+            labels={},
+            no_data_state="OK",
+            exec_err_state="Error",
+        ),
+        AlertSpec(
+            name="clerk_ocr_failures_high",
+            title="Clerk OCR failure rate high",
+            datasource="postgres",
+            query=OCR_FAILURE_SQL,
+            value_column="failure_rate",
+            comparator=">",
+            thresholds={"warning": OCR_FAILURE_ABOVE},
+            for_="15m",
+            every="5m",
+            lookback="1h",
+            summary="Clerk Pipeline Alert: High OCR Failure Rate",
+            description=(
+                f"OCR failure rate is {{{{ $values.B.Value }}}}% in the last hour (threshold: "
+                f"{OCR_FAILURE_ABOVE:g}%). This may indicate a batch of corrupted PDFs, OCR service "
+                "issues or a Tesseract configuration problem."
+            ),
+            runbook_url=f"{ctx.runbook_base_url}/clerk#ocr-failures-high",
+            dashboard_uid=DASHBOARD_UID,
+            panel_id=PANEL_FAILURE_RATE,
+            labels={},
+            no_data_state="OK",
+            exec_err_state="Error",
+        ),
+    )
+
+
+def build(ctx: PackContext) -> Pack:
+    return Pack(
+        team=TEAM,
+        folder_uid="clerk",
+        folder_title="Clerk Pipeline",
+        dashboards=(dashboard(_dashboard(ctx)),),
+        alerts=_alerts(ctx),
+        routes=(
+            TeamRoute(
+                team=TEAM,
+                receivers_by_severity={
+                    "critical": ("slack-alerts", "pagerduty-clerk"),
+                    "warning": ("slack-alerts",),
+                },
+            ),
+        ),
+        loki_derived_fields=(_derived_field("run_id"), _derived_field("subdomain")),
+    )

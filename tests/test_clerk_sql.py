@@ -1,0 +1,423 @@
+"""The Clerk pack's SQL, run on a real PostgreSQL exactly as Grafana would send it.
+
+Queries come from the built pack (dashboard model and alert specs), never copied. Grafana's
+variable interpolation and macros are reproduced by tests.support.grafana_sql, with "now" pinned so
+every answer is known: the seeded `sites` rows below are chosen so each panel has exact numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+
+from components.specs import AlertSpec, PackContext
+from dashboards import clerk
+from dashboards.common import PLUGIN_TYPES
+from tests.support.grafana_sql import ALL, Variable, custom_options, expand_macros, parse_interval, render
+
+if TYPE_CHECKING:
+    from tests.support.postgres import PostgresServer
+
+pytest_plugins = ["tests.support.postgres"]
+
+NOW = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
+TODAY = (NOW - timedelta(hours=24), NOW)  # the dashboard's default range, now-24h .. now
+YESTERDAY = (NOW - timedelta(hours=48), NOW - timedelta(hours=24))  # a range in the past
+
+ALPHA, BETA, GAMMA = "alpha.civic.band", "beta.civic.band", "gamma.civic.band"
+OHARE = "o'hare.civic.band"  # a quote, to prove quoting
+
+SQL_PANELS = {
+    "Stuck Sites",
+    "Health Score",
+    "Stage Distribution",
+    "Completions per Hour",
+    "Failure Rate by Stage",
+    "Avg Time in Stage",
+}
+
+SCHEMA = """
+CREATE TABLE sites (
+    id serial PRIMARY KEY,
+    subdomain text NOT NULL,
+    current_stage text,
+    started_at timestamptz,
+    updated_at timestamptz,
+    ocr_total int NOT NULL DEFAULT 0, ocr_completed int NOT NULL DEFAULT 0, ocr_failed int NOT NULL DEFAULT 0,
+    compilation_total int NOT NULL DEFAULT 0, compilation_completed int NOT NULL DEFAULT 0,
+    compilation_failed int NOT NULL DEFAULT 0,
+    extraction_total int NOT NULL DEFAULT 0, extraction_completed int NOT NULL DEFAULT 0,
+    extraction_failed int NOT NULL DEFAULT 0,
+    deploy_total int NOT NULL DEFAULT 0, deploy_completed int NOT NULL DEFAULT 0,
+    deploy_failed int NOT NULL DEFAULT 0
+)
+"""
+
+
+def ago(hours: float) -> datetime:
+    return NOW - timedelta(hours=hours)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+JOB_STAGES = ("ocr", "compilation", "extraction", "deploy")  # the stages with job counters
+
+
+@dataclass(frozen=True)
+class Site:
+    """A `sites` row: times in hours before NOW; jobs as (total, failed) per JOB_STAGES, in order."""
+
+    subdomain: str
+    stage: str | None
+    started: float
+    updated: float
+    jobs: tuple[tuple[int, int], ...] = ()
+
+    def row(self) -> dict[str, object]:
+        row: dict[str, object] = {
+            "subdomain": self.subdomain,
+            "current_stage": self.stage,
+            "started_at": ago(self.started),
+            "updated_at": ago(self.updated),
+        }
+        for stage, (total, failed) in zip(JOB_STAGES, self.jobs, strict=False):
+            row |= {f"{stage}_total": total, f"{stage}_completed": total - failed, f"{stage}_failed": failed}
+        return row
+
+
+# Site(subdomain, stage, started h ago, updated h ago, (total, failed) for ocr, compilation,
+# extraction, deploy). NOW is 2026-01-19 12:00 UTC; comments give the time of the last update.
+SITES = (
+    Site(ALPHA, "completed", 6, 3.5, ((10, 1), (4, 0), (4, 0), (2, 0))),  # 08:30
+    Site(ALPHA, "completed", 5.5, 3.25, ((10, 3), (4, 1), (4, 0), (2, 0))),  # 08:45
+    Site(BETA, "completed", 8, 1.5, ((20, 2), (5, 0), (5, 1), (2, 1))),  # 10:30
+    Site(ALPHA, "ocr", 4, 3, ((12, 6),)),  # 09:00, stuck
+    Site(BETA, "compilation", 7, 5, ((8, 0), (6, 3))),  # 07:00, stuck
+    Site(OHARE, "extraction", 26, 2.5, ((5, 1), (5, 0), (4, 2))),  # 09:30, stuck; started yesterday
+    Site(BETA, "deploy", 3.5, 1, ((6, 0), (3, 0), (3, 0), (2, 2))),  # 11:00
+    Site(OHARE, "fetch", 2, 2),  # 10:00: idle exactly 2 hours, not stuck yet
+    Site(BETA, None, 1, 0.5),  # 11:30: registered, never entered a stage
+    # Yesterday (2026-01-18)
+    Site(ALPHA, "ocr", 40, 30),  # 06:00, stuck since
+    Site(BETA, "completed", 36, 35, ((4, 1),)),  # 01:00
+    Site(ALPHA, "ocr", 27, 25),  # 11:00: idle 1 hour at the end of yesterday, stuck now
+    Site(GAMMA, "completed", 101, 100),  # last seen days ago
+)
+
+
+@pytest.fixture(scope="module")
+def pack():
+    ctx = PackContext(
+        stack="test",
+        grafana_url="https://grafana.test",
+        datasource_uids={"postgres": "pg-uid", "loki": "loki-uid", "prometheus": "prom-uid"},
+        runbook_base_url="https://runbooks.test",
+    )
+    return clerk.build(ctx)
+
+
+@pytest.fixture(scope="module")
+def model(pack):
+    (dashboard,) = pack.dashboards
+    return dashboard.model
+
+
+@pytest.fixture(scope="module")
+def db(postgres_server: PostgresServer) -> Iterator[psycopg.Connection]:
+    postgres_server.create_database("clerk_sql")
+    with postgres_server.connect("clerk_sql") as conn:
+        conn.execute(SCHEMA)
+        yield conn
+
+
+def load(db: psycopg.Connection, sites: Sequence[Site]) -> None:
+    db.execute("TRUNCATE sites RESTART IDENTITY")
+    with db.cursor() as cur:
+        for site in sites:
+            row = site.row()
+            columns = ", ".join(row)
+            cur.execute(
+                f"INSERT INTO sites ({columns}) VALUES ({', '.join(['%s'] * len(row))})", list(row.values())
+            )
+
+
+@pytest.fixture
+def seeded(db):
+    load(db, SITES)
+    return db
+
+
+def plain(value):
+    """Numbers as floats (Decimal('71.4') -> 71.4), so expectations read naturally."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def execute(db, text: str) -> list[tuple]:
+    return [tuple(plain(v) for v in row) for row in db.execute(text).fetchall()]
+
+
+def panel(model, title: str) -> dict:
+    (found,) = [p for p in model["panels"] if p["title"] == title]
+    return found
+
+
+def variable_model(model, name: str) -> dict:
+    (found,) = [v for v in model["templating"]["list"] if v["name"] == name]
+    return found
+
+
+def subdomain_options(db, model, time_range) -> list[str]:
+    """What the subdomain dropdown offers: its own query over the range, as Grafana runs it."""
+    return [row[0] for row in execute(db, render(variable_model(model, "subdomain")["query"], *time_range))]
+
+
+def variables(db, model, time_range, subdomain=ALL, stage=ALL) -> list[Variable]:
+    def make(name: str, current, options) -> Variable:
+        v = variable_model(model, name)
+        return Variable(name, current, options, v["multi"], v["includeAll"], v.get("allValue"))
+
+    stage_options = custom_options(variable_model(model, "stage"))
+    return [
+        make("subdomain", subdomain, subdomain_options(db, model, time_range)),
+        make("stage", stage, stage_options),
+    ]
+
+
+def run_panel(db, model, title: str, time_range=TODAY, **selection) -> list[tuple]:
+    (target,) = panel(model, title)["targets"]
+    text = render(target["rawSql"], *time_range, variables(db, model, time_range, **selection))
+    return execute(db, text)
+
+
+def hours(rows: list[tuple]) -> list[tuple]:
+    """Time-series rows with the epoch bucket shown as a UTC datetime."""
+    return [(datetime.fromtimestamp(row[0], UTC), *row[1:]) for row in rows]
+
+
+def alert(pack, name: str) -> AlertSpec:
+    (found,) = [a for a in pack.alerts if a.name == name]
+    return found
+
+
+def evaluate(db, spec: AlertSpec) -> tuple[float, bool]:
+    """The rule at NOW: its query over its relative range, the value column, comparator and threshold."""
+    text = expand_macros(spec.query, NOW - parse_interval(spec.lookback), NOW)
+    cursor = db.execute(text)
+    column = [c.name for c in cursor.description].index(spec.value_column)
+    (row,) = cursor.fetchall()
+    value = plain(row[column])
+    (threshold,) = spec.thresholds.values()
+    return value, (value > threshold if spec.comparator == ">" else value < threshold)
+
+
+# --- coverage: a new SQL query in the pack needs a case here ---------------------------------------
+
+
+def test_every_sql_panel_has_a_case(model):
+    def is_sql(p: dict) -> bool:
+        return any(t["datasource"]["type"] == PLUGIN_TYPES["postgres"] for t in p.get("targets", []))
+
+    assert {p["title"] for p in model["panels"] if is_sql(p)} == SQL_PANELS
+
+
+def test_every_postgres_alert_has_a_case(pack):
+    assert {a.name for a in pack.alerts if a.datasource == "postgres"} == {
+        "clerk_stuck_sites",
+        "clerk_health_degraded",
+        "clerk_ocr_failures_high",
+    }
+
+
+@pytest.mark.parametrize("title", sorted(SQL_PANELS))
+@pytest.mark.parametrize(
+    "selection",
+    [
+        {},
+        {"subdomain": [OHARE]},
+        {"subdomain": [ALPHA, OHARE], "stage": ["ocr", "deploy"]},
+        {"subdomain": BETA},
+    ],
+    ids=["all", "quoted-subdomain", "several", "single-value"],
+)
+def test_panel_query_runs_for_any_selection(seeded, model, title, selection):
+    run_panel(seeded, model, title, **selection)
+
+
+# --- the subdomain variable ------------------------------------------------------------------------
+
+
+def test_subdomain_variable_lists_sites_updated_since_the_range_start(seeded, model):
+    assert subdomain_options(seeded, model, TODAY) == [ALPHA, BETA, OHARE]
+    # o'hare was last updated today, but started yesterday: All must include it (see the health score).
+    assert subdomain_options(seeded, model, YESTERDAY) == [ALPHA, BETA, OHARE]
+    assert GAMMA in subdomain_options(seeded, model, (NOW - timedelta(hours=101), NOW - timedelta(hours=99)))
+
+
+# --- row 1 -----------------------------------------------------------------------------------------
+
+
+def test_stuck_sites(seeded, model):
+    # ocr (idle 3h), compilation (5h), extraction (2.5h); not the fetch site idle exactly 2h,
+    # not the site without a stage, not yesterday's.
+    assert run_panel(seeded, model, "Stuck Sites") == [(3,)]
+    assert run_panel(seeded, model, "Stuck Sites", subdomain=[ALPHA]) == [(1,)]
+    assert run_panel(seeded, model, "Stuck Sites", subdomain=[ALPHA, OHARE]) == [(2,)]
+
+
+def test_health_score(seeded, model):
+    # Started today with a stage: 7 sites; 3 completed, deploy (1h idle) and fetch (exactly 2h) healthy.
+    assert run_panel(seeded, model, "Health Score") == [(71.4,)]  # 5 / 7
+    assert run_panel(seeded, model, "Health Score", subdomain=[ALPHA]) == [(66.7,)]  # 2 / 3
+    assert run_panel(seeded, model, "Health Score", subdomain=[OHARE]) == [(100.0,)]  # fetch only
+
+
+def test_stage_distribution(seeded, model):
+    assert run_panel(seeded, model, "Stage Distribution") == [
+        ("completed", 3),
+        ("compilation", 1),
+        ("deploy", 1),
+        ("extraction", 1),
+        ("fetch", 1),
+        ("ocr", 1),
+    ]
+    assert run_panel(seeded, model, "Stage Distribution", subdomain=[BETA]) == [
+        ("compilation", 1),
+        ("completed", 1),
+        ("deploy", 1),
+    ]
+
+
+# --- row 2 -----------------------------------------------------------------------------------------
+
+
+def test_completions_per_hour(seeded, model):
+    rows = run_panel(seeded, model, "Completions per Hour")
+    assert hours(rows) == [(at("2026-01-19T08:00"), 2), (at("2026-01-19T10:00"), 1)]
+    assert hours(run_panel(seeded, model, "Completions per Hour", subdomain=[BETA])) == [
+        (at("2026-01-19T10:00"), 1)
+    ]
+
+
+def test_failure_rate_by_stage(seeded, model):
+    rows = hours(run_panel(seeded, model, "Failure Rate by Stage"))
+    assert rows == [
+        (at("2026-01-19T07:00"), "compilation", 50.0),
+        (at("2026-01-19T07:00"), "ocr", 0.0),
+        (at("2026-01-19T08:00"), "compilation", 12.5),  # 1 / 8
+        (at("2026-01-19T08:00"), "deploy", 0.0),
+        (at("2026-01-19T08:00"), "extraction", 0.0),
+        (at("2026-01-19T08:00"), "ocr", 20.0),  # 4 / 20
+        (at("2026-01-19T09:00"), "compilation", 0.0),
+        (at("2026-01-19T09:00"), "extraction", 50.0),
+        (at("2026-01-19T09:00"), "ocr", 41.2),  # 7 / 17
+        (at("2026-01-19T10:00"), "compilation", 0.0),
+        (at("2026-01-19T10:00"), "deploy", 50.0),
+        (at("2026-01-19T10:00"), "extraction", 20.0),
+        (at("2026-01-19T10:00"), "ocr", 10.0),
+        (at("2026-01-19T11:00"), "compilation", 0.0),
+        (at("2026-01-19T11:00"), "deploy", 100.0),
+        (at("2026-01-19T11:00"), "extraction", 0.0),
+        (at("2026-01-19T11:00"), "ocr", 0.0),
+    ]
+
+
+def test_failure_rate_filters_by_stage_and_subdomain(seeded, model):
+    rows = hours(run_panel(seeded, model, "Failure Rate by Stage", subdomain=[ALPHA], stage=["ocr"]))
+    assert rows == [(at("2026-01-19T08:00"), "ocr", 20.0), (at("2026-01-19T09:00"), "ocr", 50.0)]
+
+
+@pytest.mark.parametrize("title", ["Completions per Hour", "Failure Rate by Stage"])
+def test_time_series_have_a_time_column_in_order(seeded, model, title):
+    """Grafana's time_series format needs a `time` column, sorted (long-to-wide relies on it)."""
+    (target,) = panel(model, title)["targets"]
+    assert target["format"] == "time_series"
+    text = render(target["rawSql"], *TODAY, variables(seeded, model, TODAY))
+    cursor = seeded.execute(text)
+    assert cursor.description[0].name == "time"
+    times = [row[0] for row in cursor.fetchall()]
+    assert times and times == sorted(times)
+
+
+def test_avg_time_in_stage(seeded, model):
+    assert run_panel(seeded, model, "Avg Time in Stage") == [
+        ("extraction", 23.5),
+        ("completed", 3.75),  # (2.5 + 2.25 + 6.5) / 3
+        ("deploy", 2.5),
+        ("compilation", 2.0),
+        ("ocr", 1.0),
+        ("fetch", 0.0),
+    ]
+    assert run_panel(seeded, model, "Avg Time in Stage", stage=["ocr", "deploy"]) == [
+        ("deploy", 2.5),
+        ("ocr", 1.0),
+    ]
+
+
+# --- a range in the past shows that range (the seed's NOW() - INTERVAL '$__range' did not) ----------
+
+
+def test_past_range_shows_the_rows_of_that_range(seeded, model):
+    # At the end of yesterday's range only the 06:00 ocr site was stuck; the 11:00 one had been
+    # idle for 1 hour (it is stuck now, which a NOW()-based query would have counted).
+    assert run_panel(seeded, model, "Stuck Sites", YESTERDAY) == [(1,)]
+    assert run_panel(seeded, model, "Stage Distribution", YESTERDAY) == [("ocr", 2), ("completed", 1)]
+    assert hours(run_panel(seeded, model, "Completions per Hour", YESTERDAY)) == [(at("2026-01-18T01:00"), 1)]
+    assert hours(run_panel(seeded, model, "Failure Rate by Stage", YESTERDAY)) == [
+        (at("2026-01-18T01:00"), "ocr", 25.0)
+    ]
+    # Started yesterday: o'hare extraction (updated since), 06:00 ocr (stuck), completed, 11:00 ocr
+    # (1h idle). With All selected o'hare counts although it was not updated inside the range.
+    assert run_panel(seeded, model, "Health Score", YESTERDAY) == [(75.0,)]
+
+
+# --- alerts: both sides of every threshold ----------------------------------------------------------
+
+
+def test_alerts_on_the_seeded_data(seeded, pack, model):
+    # The stuck alert has no lower bound: yesterday's two stalled sites still count.
+    assert evaluate(seeded, alert(pack, "clerk_stuck_sites")) == (5, False)
+    # Health: the alert's 24h window is the panel's default view.
+    assert evaluate(seeded, alert(pack, "clerk_health_degraded")) == (71.4, True)
+    assert run_panel(seeded, model, "Health Score") == [(71.4,)]
+    # OCR in the last hour: only the deploy site (0 of 6 failed).
+    assert evaluate(seeded, alert(pack, "clerk_ocr_failures_high")) == (0.0, False)
+
+
+@pytest.mark.parametrize(("stuck", "fires"), [(10, False), (11, True)])
+def test_stuck_sites_alert_threshold(db, pack, stuck, fires):
+    sites = [Site(f"s{i}", "ocr", 5, 3) for i in range(stuck)]
+    sites += [Site("moving", "ocr", 5, 1), Site("done", "completed", 9, 8)]
+    load(db, sites)
+    assert evaluate(db, alert(pack, "clerk_stuck_sites")) == (stuck, fires)
+
+
+@pytest.mark.parametrize(
+    ("healthy", "stuck", "score", "fires"),
+    [(17, 3, 85.0, False), (45, 8, 84.9, True)],  # 17/20 = 85.0 %, 45/53 = 84.9 %
+)
+def test_health_alert_threshold(db, pack, healthy, stuck, score, fires):
+    sites = [Site(f"h{i}", "completed", 5, 4) for i in range(healthy)]
+    sites += [Site(f"s{i}", "ocr", 5, 3) for i in range(stuck)]
+    sites += [Site("old", "ocr", 30, 29)]  # started before the 24h window: not counted
+    load(db, sites)
+    assert evaluate(db, alert(pack, "clerk_health_degraded")) == (score, fires)
+
+
+@pytest.mark.parametrize(("failed", "rate", "fires"), [(200, 20.0, False), (201, 20.1, True)])
+def test_ocr_failure_alert_threshold(db, pack, failed, rate, fires):
+    load(
+        db,
+        [
+            Site("recent", "ocr", 2, 0.5, ((1000, failed),)),
+            Site("earlier", "ocr", 3, 2, ((10, 10),)),  # outside the last hour
+        ],
+    )
+    assert evaluate(db, alert(pack, "clerk_ocr_failures_high")) == (rate, fires)
