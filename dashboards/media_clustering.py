@@ -1,0 +1,481 @@
+"""Media clustering (Redis Streams workers): "Media Clustering – Pipeline Health" and its alerts.
+
+Source: seeds/001 (observability dashboards & alerts). Decisions where the seed leaves a choice
+open or contradicts itself:
+
+- One number per threshold, below: panel thresholds and alert rules read the same constants, and
+  each alert is one spec with a threshold per severity (warning and critical never copied).
+- Failure rate: failed jobs (`outcome!="success"`) per minute over 5m, warning above 1/min,
+  critical above 3/min, each held for 5m. The seed's alert policy pages at 1/min; its metrics
+  table (warn 1, critical 3) is the better-defined source, so 1/min is a warning (Slack) and
+  3/min pages.
+- Latency: p95 of `cluster_job_duration_seconds` per backend over 5m, warning above 5s,
+  critical above 8s, each for 10m (the alert policies' 10 minutes, not the table's 5).
+- Feedback: any increase of failed merge/split operations in 10m is critical at once (`for` 0):
+  a data-integrity event. The seed's "auto-page if 2 failures within 10m" is subsumed: the
+  first failure already pages.
+- Noise: "> 30 for 3 consecutive runs" is `min_over_time(cluster_last_noise_count[15m]) > 30`
+  with an assumed run interval of `NOISE_RUN_INTERVAL` (5m): the gauge holds the last run's
+  count, so its minimum over three run intervals exceeds 30 only if every run in them did.
+  Adjust `NOISE_RUN_INTERVAL` if the worker schedule changes.
+- Stalled pipeline ("growth stops for 10 min during active uploads"): successful jobs grew by
+  less than 1 in 5m, held for 5m (10 minutes without a success), while uploads are active. The
+  inventory has no upload counter, so "uploads active" is: work is waiting in the stream
+  (`media_cluster_pending_jobs > 0`, legacy exporter, where it runs) or jobs are being attempted
+  and failing (`increase(cluster_jobs_total{outcome!="success"}[5m]) > 0`). A quiet night (no
+  uploads, nothing pending) does not alert. Where the legacy exporter is absent (prod) only the
+  second signal exists, so a complete stall without attempts is not detectable from these
+  metrics; the failure-rate alert and the Redis CLI drill cover that. Critical: uploads are not
+  being clustered.
+- Backlog: the legacy exporter's row (pending jobs, stream lag) and its two alerts exist only
+  where the pack option `media.backlog` is on (staging). Pending jobs: warning above 100,
+  critical above 250 (for 5m). Stream lag: the seed's policy (> 30s for 5m, Slack warning) is
+  the alert; the table's 10s warning is the panel's yellow step.
+- Stat tiles: "successful vs failed jobs" and "cumulative merge/split successes" are totals over
+  the picked range, summed from per-step increments of `rate(...[$__rate_interval])`
+  (`dashboards.common.per_step`), so the range follows the time picker.
+- Routing: critical -> Slack and PagerDuty (the media rotation), warning and info -> Slack.
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.builders import dashboard as dash
+from grafana_foundation_sdk.builders import gauge, stat, timeseries
+from grafana_foundation_sdk.models import common as cm
+from grafana_foundation_sdk.models import dashboard as dm
+
+from components.specs import AlertSpec, Pack, PackContext, TeamRoute
+from dashboards.common import dashboard, per_step, prom, threshold_lines, thresholds
+
+TEAM = "media"
+FOLDER_UID = "media-clustering"
+DASHBOARD_UID = "media-cluster-observability"
+
+# Panel ids are pinned: alert rules link to them.
+ROW_OUTCOMES, PANEL_SUCCESS, PANEL_FAILED, PANEL_NOISE = 1, 2, 3, 4
+ROW_THROUGHPUT, PANEL_THROUGHPUT, PANEL_LATENCY = 5, 6, 7
+ROW_FEEDBACK, PANEL_FEEDBACK, PANEL_FEEDBACK_SUCCESS = 8, 9, 10
+ROW_BACKLOG, PANEL_PENDING, PANEL_LAG = 11, 12, 13
+
+# Thresholds (seed 001 metrics inventory); panels and alerts share them.
+FAILURES_PER_MIN_WARNING = 1.0
+FAILURES_PER_MIN_CRITICAL = 3.0
+P95_WARNING_SECONDS = 5.0
+P95_CRITICAL_SECONDS = 8.0
+P95_TARGET_SECONDS = 3.0  # panel: green below
+NOISE_TYPICAL = 15  # gauge yellow from here
+NOISE_WARNING = 30  # alert and gauge red above
+NOISE_RUN_INTERVAL_MINUTES = 5  # assumed clustering run interval
+NOISE_RUNS = 3
+PENDING_WARNING = 100
+PENDING_CRITICAL = 250
+PENDING_TARGET = 50
+LAG_YELLOW_SECONDS = 10.0
+LAG_WARNING_SECONDS = 30.0
+STALLED_MIN_SUCCESSES = 1  # fewer successes than this in STALLED_WINDOW means "stopped growing"
+
+JOBS = "cluster_jobs_total"
+SUCCESS = f'{JOBS}{{outcome="success"}}'
+FAILED = f'{JOBS}{{outcome!="success"}}'
+FEEDBACK = "cluster_feedback_operations_total"
+DURATION_BUCKET = "cluster_job_duration_seconds_bucket"
+
+
+def failures_per_min(window: str) -> str:
+    return f"sum(rate({FAILED}[{window}])) * 60"
+
+
+def successes_per_min(window: str) -> str:
+    return f"sum(rate({SUCCESS}[{window}])) * 60"
+
+
+def latency_quantile(q: float, window: str) -> str:
+    return f"histogram_quantile({q}, sum by (le, backend) (rate({DURATION_BUCKET}[{window}])))"
+
+
+NOISE_ALERT = f"max(min_over_time(cluster_last_noise_count[{NOISE_RUN_INTERVAL_MINUTES * NOISE_RUNS}m]))"
+FEEDBACK_FAILURES = f'sum(increase({FEEDBACK}{{outcome!="success"}}[10m]))'
+PENDING = "max(media_cluster_pending_jobs)"
+LAG = "max(media_cluster_stream_lag_seconds)"
+STALLED = (
+    f"(sum(increase({SUCCESS}[5m])) or vector(0))\n"
+    "and on ()\n"
+    f"(sum(media_cluster_pending_jobs) > 0 or sum(increase({FAILED}[5m])) > 0)"
+)
+
+
+def _total_stat(
+    ctx: PackContext, panel_id: int, title: str, description: str, expr: str, legend: str, steps
+) -> stat.Panel:
+    """A stat tile of the total over the time range (sum of `per_step` increments)."""
+    return (
+        stat.Panel()
+        .id(panel_id)
+        .title(title)
+        .description(description)
+        .span(8)
+        .height(6)
+        .with_target(prom(ctx, expr, legend))
+        .unit("short")
+        .decimals(0)
+        .thresholds(steps)
+        .graph_mode(cm.BigValueGraphMode.NONE)
+        .color_mode(cm.BigValueColorMode.VALUE)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["sum"]))
+    )
+
+
+def _outcomes(ctx: PackContext) -> list:
+    success = _total_stat(
+        ctx,
+        PANEL_SUCCESS,
+        "Successful jobs",
+        "Clustering jobs that succeeded in the time range (all instances).",
+        per_step(f"sum(rate({SUCCESS}[$__rate_interval]))"),
+        "success",
+        thresholds("green"),
+    )
+    failed = _total_stat(
+        ctx,
+        PANEL_FAILED,
+        "Failed jobs",
+        "Clustering jobs that failed (any outcome but success, exceptions included) in the time range. "
+        "0 in steady state.",
+        per_step(f"sum(rate({FAILED}[$__rate_interval]))"),
+        "failed",
+        thresholds("green", [(1, "red")]),
+    )
+    noise = (
+        gauge.Panel()
+        .id(PANEL_NOISE)
+        .title("Noise count (last run)")
+        .description(
+            f"Noise points retained after the most recent clustering run (highest instance). Typically "
+            f"below {NOISE_TYPICAL}; warns when above {NOISE_WARNING} for {NOISE_RUNS} consecutive runs."
+        )
+        .span(8)
+        .height(6)
+        .with_target(prom(ctx, "max(cluster_last_noise_count)", "noise"))
+        .unit("none")
+        .decimals(0)
+        .min(0)
+        .max(NOISE_WARNING * 2)
+        .thresholds(thresholds("green", [(NOISE_TYPICAL, "yellow"), (NOISE_WARNING, "red")]))
+        .show_threshold_markers(True)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
+    )
+    return [success, failed, noise]
+
+
+def _throughput(ctx: PackContext) -> list:
+    throughput = (
+        timeseries.Panel()
+        .id(PANEL_THROUGHPUT)
+        .title("Job throughput")
+        .description(
+            f"Successful and failed jobs per minute. Failures warn above "
+            f"{FAILURES_PER_MIN_WARNING:g}/min and "
+            f"page above {FAILURES_PER_MIN_CRITICAL:g}/min (5m rate). Successes flat at zero while work is "
+            "waiting means the pipeline stalled."
+        )
+        .span(12)
+        .height(8)
+        .with_target(prom(ctx, successes_per_min("$__rate_interval"), "success/min", "A"))
+        .with_target(prom(ctx, failures_per_min("$__rate_interval"), "failures/min", "B"))
+        .unit("opm")
+        .min(0)
+        .thresholds(
+            thresholds(
+                "transparent", [(FAILURES_PER_MIN_WARNING, "yellow"), (FAILURES_PER_MIN_CRITICAL, "red")]
+            )
+        )
+        .thresholds_style(threshold_lines("dashed"))
+        .line_width(2)
+    )
+    latency = (
+        timeseries.Panel()
+        .id(PANEL_LATENCY)
+        .title("Job latency p50 / p95 by backend")
+        .description(
+            f"Processing latency quantiles per backend (faiss, hdbscan_cpu, ...). Target p95 < "
+            f"{P95_TARGET_SECONDS:g}s; warns above {P95_WARNING_SECONDS:g}s and pages above "
+            f"{P95_CRITICAL_SECONDS:g}s for 10 minutes. Compare p50 and p95 for tail-only impact."
+        )
+        .span(12)
+        .height(8)
+        .with_target(prom(ctx, latency_quantile(0.5, "$__rate_interval"), "p50 {{backend}}", "A"))
+        .with_target(prom(ctx, latency_quantile(0.95, "$__rate_interval"), "p95 {{backend}}", "B"))
+        .unit("s")
+        .min(0)
+        .thresholds(
+            thresholds("transparent", [(P95_WARNING_SECONDS, "yellow"), (P95_CRITICAL_SECONDS, "red")])
+        )
+        .thresholds_style(threshold_lines("dashed"))
+        .line_width(2)
+    )
+    return [throughput, latency]
+
+
+def _feedback(ctx: PackContext) -> list:
+    volume = (
+        timeseries.Panel()
+        .id(PANEL_FEEDBACK)
+        .title("Feedback operations by operation and outcome")
+        .description(
+            "Merge and split feedback operations per minute, by operation and outcome. Any failed "
+            "operation pages (data integrity)."
+        )
+        .span(16)
+        .height(8)
+        .with_target(
+            prom(
+                ctx,
+                f"sum by (operation, outcome) (rate({FEEDBACK}[$__rate_interval])) * 60",
+                "{{operation}} {{outcome}}",
+            )
+        )
+        .unit("opm")
+        .min(0)
+        .line_width(2)
+    )
+    successes = _total_stat(
+        ctx,
+        PANEL_FEEDBACK_SUCCESS,
+        "Merge / split successes",
+        "Successful merge and split operations in the time range.",
+        per_step(f'sum by (operation) (rate({FEEDBACK}{{outcome="success"}}[$__rate_interval]))'),
+        "{{operation}}",
+        thresholds("blue"),
+    )
+    return [volume, successes.span(8).height(8)]
+
+
+def _backlog(ctx: PackContext) -> list:
+    pending = (
+        timeseries.Panel()
+        .id(PANEL_PENDING)
+        .title("Pending jobs (Redis consumer group)")
+        .description(
+            f"Pending entries of the cluster-workers consumer group (legacy worker exporter). Normal below "
+            f"{PENDING_TARGET}; warns above {PENDING_WARNING}, pages above {PENDING_CRITICAL}. "
+            "Drill: XPENDING / XINFO CONSUMERS."
+        )
+        .span(12)
+        .height(8)
+        .with_target(prom(ctx, PENDING, "pending"))
+        .unit("short")
+        .min(0)
+        .thresholds(thresholds("green", [(PENDING_WARNING, "yellow"), (PENDING_CRITICAL, "red")]))
+        .thresholds_style(threshold_lines("dashed"))
+    )
+    lag = (
+        timeseries.Panel()
+        .id(PANEL_LAG)
+        .title("Stream lag (oldest pending job)")
+        .description(
+            f"Idle time of the oldest pending job. Normal below 5s; yellow from {LAG_YELLOW_SECONDS:g}s, "
+            f"warns above {LAG_WARNING_SECONDS:g}s for 5 minutes."
+        )
+        .span(12)
+        .height(8)
+        .with_target(prom(ctx, LAG, "lag"))
+        .unit("s")
+        .min(0)
+        .thresholds(thresholds("green", [(LAG_YELLOW_SECONDS, "yellow"), (LAG_WARNING_SECONDS, "red")]))
+        .thresholds_style(threshold_lines("dashed"))
+    )
+    return [pending, lag]
+
+
+def _dashboard(ctx: PackContext, backlog: bool) -> dash.Dashboard:
+    builder = (
+        dash.Dashboard("Media Clustering – Pipeline Health")
+        .uid(DASHBOARD_UID)
+        .description(
+            "Redis Streams clustering pipeline: outcomes, throughput and latency, feedback, backlog."
+        )
+        .tags(["media", "clustering", "redis-streams"])
+        .time("now-6h", "now")
+        .refresh("1m")
+        .timezone("browser")
+        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+    )
+    rows = [
+        (ROW_OUTCOMES, "Outcomes overview", _outcomes(ctx)),
+        (ROW_THROUGHPUT, "Throughput & latency", _throughput(ctx)),
+        (ROW_FEEDBACK, "Feedback activity", _feedback(ctx)),
+    ]
+    if backlog:
+        rows.append((ROW_BACKLOG, "Backlog (legacy worker exporter)", _backlog(ctx)))
+    for row_id, title, panels in rows:
+        builder = builder.with_row(dash.Row(title).id(row_id))
+        for panel in panels:
+            builder = builder.with_panel(panel)
+    return builder
+
+
+def _alert(ctx: PackContext, anchor: str, **fields) -> AlertSpec:
+    defaults = dict(
+        datasource="prometheus",
+        every="1m",
+        runbook_url=f"{ctx.runbook_base_url}/{TEAM}#{anchor}",
+        dashboard_uid=DASHBOARD_UID,
+        lookback="10m",
+        no_data_state="OK",
+        exec_err_state="Error",
+        labels={"service": "sploot-cluster"},
+    )
+    return AlertSpec(**{**defaults, **fields})
+
+
+def _alerts(ctx: PackContext, backlog: bool) -> tuple[AlertSpec, ...]:
+    alerts = [
+        _alert(
+            ctx,
+            "clustering-failures-spike",
+            name="media_cluster_failures",
+            title="Media clustering failures",
+            query=failures_per_min("5m"),
+            comparator=">",
+            thresholds={"critical": FAILURES_PER_MIN_CRITICAL, "warning": FAILURES_PER_MIN_WARNING},
+            for_="5m",
+            summary="Media clustering: {{ $values.B.Value }} failed jobs per minute",
+            description=(
+                f"Failed clustering jobs ran at {{{{ $values.B.Value }}}}/min over 5 minutes (warning above "
+                f"{FAILURES_PER_MIN_WARNING:g}, critical above {FAILURES_PER_MIN_CRITICAL:g}). Check the "
+                "sploot-cluster.queue logs and the stream backlog (XPENDING); requeue poisoned messages."
+            ),
+            panel_id=PANEL_THROUGHPUT,
+        ),
+        _alert(
+            ctx,
+            "latency-regression",
+            name="media_cluster_latency_p95",
+            title="Media clustering p95 latency high",
+            query=latency_quantile(0.95, "5m"),
+            comparator=">",
+            thresholds={"critical": P95_CRITICAL_SECONDS, "warning": P95_WARNING_SECONDS},
+            for_="10m",
+            summary="Media clustering p95 latency {{ $values.B.Value }}s on {{ $labels.backend }}",
+            description=(
+                "p95 of cluster_job_duration_seconds on backend {{ $labels.backend }} is "
+                f"{{{{ $values.B.Value }}}}s (warning above {P95_WARNING_SECONDS:g}s, critical above "
+                f"{P95_CRITICAL_SECONDS:g}s, for 10m). Check for an unexpected CPU fallback and pod "
+                "resources."
+            ),
+            panel_id=PANEL_LATENCY,
+        ),
+        _alert(
+            ctx,
+            "feedback-failures",
+            name="media_cluster_feedback_failures",
+            title="Media clustering feedback operation failed",
+            query=FEEDBACK_FAILURES,
+            comparator=">",
+            thresholds={"critical": 0},
+            for_="0s",
+            summary="Media clustering: {{ $values.B.Value }} failed merge/split operations in 10m",
+            description=(
+                "Merge/split feedback operations failed in the last 10 minutes: a data-integrity event. "
+                "Find the affected pets in the sploot-cluster logs before retrying the operations."
+            ),
+            panel_id=PANEL_FEEDBACK,
+        ),
+        _alert(
+            ctx,
+            "noise-count-surge",
+            name="media_cluster_noise_high",
+            title="Media clustering noise count high",
+            query=NOISE_ALERT,
+            comparator=">",
+            thresholds={"warning": NOISE_WARNING},
+            for_="0s",
+            summary=f"Media clustering noise count above {NOISE_WARNING} for {NOISE_RUNS} runs",
+            description=(
+                f"Every clustering run of the last {NOISE_RUNS * NOISE_RUN_INTERVAL_MINUTES} minutes "
+                "kept more "
+                f"than {NOISE_WARNING} noise points (lowest: {{{{ $values.B.Value }}}}). Identify the pet "
+                "in the "
+                "logs and trigger a manual recluster."
+            ),
+            panel_id=PANEL_NOISE,
+        ),
+        _alert(
+            ctx,
+            "pipeline-stalled",
+            name="media_cluster_stalled",
+            title="Media clustering stalled during uploads",
+            query=STALLED,
+            comparator="<",
+            thresholds={"critical": STALLED_MIN_SUCCESSES},
+            for_="5m",
+            summary="Media clustering: no successful job for 10 minutes while work is waiting",
+            description=(
+                "Successful clustering jobs stopped growing for 10 minutes while jobs are pending in the "
+                "stream or being attempted. Check the workers (kubectl top/describe), consumer group state "
+                "(XINFO CONSUMERS) and the failure panel."
+            ),
+            panel_id=PANEL_THROUGHPUT,
+        ),
+    ]
+    if backlog:
+        alerts += [
+            _alert(
+                ctx,
+                "redis-backlog",
+                name="media_cluster_pending_jobs",
+                title="Media clustering backlog high",
+                query=PENDING,
+                comparator=">",
+                thresholds={"critical": PENDING_CRITICAL, "warning": PENDING_WARNING},
+                for_="5m",
+                summary="Media clustering: {{ $values.B.Value }} pending jobs",
+                description=(
+                    "The cluster-workers consumer group has {{ $values.B.Value }} pending entries "
+                    "(warning "
+                    f"above {PENDING_WARNING}, critical above {PENDING_CRITICAL}). Inspect consumers; scale "
+                    "workers or recover a stuck consumer."
+                ),
+                panel_id=PANEL_PENDING,
+            ),
+            _alert(
+                ctx,
+                "redis-backlog",
+                name="media_cluster_stream_lag",
+                title="Media clustering stream lag high",
+                query=LAG,
+                comparator=">",
+                thresholds={"warning": LAG_WARNING_SECONDS},
+                for_="5m",
+                summary="Media clustering: oldest pending job idle {{ $values.B.Value }}s",
+                description=(
+                    f"The oldest pending job has been idle above {LAG_WARNING_SECONDS:g}s for 5 minutes. "
+                    "Check consumer group state and worker health."
+                ),
+                panel_id=PANEL_LAG,
+            ),
+        ]
+    return tuple(alerts)
+
+
+def build(ctx: PackContext) -> Pack:
+    backlog = bool(ctx.option(TEAM, "backlog", False))
+    model = dashboard(_dashboard(ctx, backlog))
+    return Pack(
+        team=TEAM,
+        folder_uid=FOLDER_UID,
+        folder_title="Media Clustering",
+        dashboards=(model,),
+        alerts=_alerts(ctx, backlog),
+        routes=(
+            TeamRoute(
+                team=TEAM,
+                receivers_by_severity={
+                    "critical": ("slack-media", "pagerduty-media"),
+                    "warning": ("slack-media",),
+                    "info": ("slack-media",),
+                },
+            ),
+        ),
+    )

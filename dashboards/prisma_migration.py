@@ -1,0 +1,451 @@
+"""Prisma migration (shadow mode, SQL vs Prisma): the "Prisma Migration" dashboard and its alerts.
+
+Source: seeds/004 (Grafana dashboard configuration for the Prisma migration). Decisions where
+the seed is wrong or leaves a choice open:
+
+- Latency regression severities: the seed's table has them inverted (critical at > 20%, warning
+  at > 50%), which would page for the smaller regression and only notify for the larger one.
+  Built as meant: warning above 20%, critical above 50%. Regression is p95 Prisma latency over
+  p95 SQL latency minus one, in percent, per module, over 5m, held for 10m.
+- Mismatch rate: shadow mismatches per Prisma query in shadow mode, in percent, per module:
+  `shadow_mismatch_total / db_query_total{source="prisma"}`. `shadow_mismatch_total` counts
+  mismatching fields, so a query differing in two fields counts twice: the rate is an upper
+  bound, which errs towards alerting. Warning above 0.01%, critical above 0.1%, for 5m.
+- Error-rate spike (the seed gives no number): Prisma errors per Prisma query above 1% for 5m
+  per module is critical. The SQL path runs the same queries, so its error rate, drawn beside
+  Prisma's on the same panel, is the baseline a spike is read against.
+- Ratios divide by `(... > 0)`: no Prisma traffic means no value, never a division by zero.
+- Variables: `$module` lists `label_values(db_query_total, module)`; `$environment` lists the
+  `environment` label of the same metric (an external label per Prometheus); both multi-value with
+  All as `.*`, so series without the label still match when All is picked.
+- Annotations: deployments (blue), incidents (red) and rollbacks (orange) are Grafana annotations
+  found by tag (`deployment`, `incident`, `rollback`), as the seed's API example posts them.
+- Panels: "Latency Heatmaps" is the Prisma latency distribution (the path under evaluation);
+  SQL's p95 is on the comparison panel. "Top Mismatches by Query" ranks queries by their current
+  mismatch rate (per minute), "Total DB Queries" is the total over the picked range.
+  `shadow_sample_rate` is read as a ratio 0-1 (shown as percent). `migration_progress_total` is a
+  gauge (the seed lists it under gauges) despite its `_total` name.
+- Folder "Migrations" (uid `migrations`), as the seed's provisioning example names it.
+- Routing: critical -> PagerDuty on-call and Slack `#backend-monitoring`; warning and info ->
+  Slack `#backend-monitoring`.
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import bargauge, heatmap, stat, table, timeseries
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.builders import dashboard as dash
+from grafana_foundation_sdk.models import common as cm
+from grafana_foundation_sdk.models import dashboard as dm
+from grafana_foundation_sdk.models import prometheus as pm
+
+from components.specs import AlertSpec, Pack, PackContext, TeamRoute
+from dashboards.common import dashboard, ds_ref, per_step, prom, tag_annotation, threshold_lines, thresholds
+
+TEAM = "prisma"
+FOLDER_UID = "migrations"
+DASHBOARD_UID = "prisma-migration"
+
+(
+    PANEL_MISMATCH,
+    PANEL_LATENCY,
+    PANEL_ERRORS,
+    PANEL_QUERIES,
+    PANEL_PROGRESS,
+    PANEL_TOP_MISMATCHES,
+    PANEL_FLAGS,
+    PANEL_HEATMAP,
+    PANEL_SAMPLE_RATE,
+    PANEL_TOTAL_QUERIES,
+    PANEL_MISMATCH_TREND,
+) = range(1, 12)
+
+MISMATCH_WARNING_PERCENT = 0.01
+MISMATCH_CRITICAL_PERCENT = 0.1
+LATENCY_REGRESSION_WARNING_PERCENT = 20.0
+LATENCY_REGRESSION_CRITICAL_PERCENT = 50.0
+PRISMA_ERROR_CRITICAL_PERCENT = 1.0
+
+RI = "$__rate_interval"
+DASH_FILTER = 'module=~"$module", environment=~"$environment"'
+
+
+def _sel(metric: str, extra: str = "", dashboard_filter: bool = True) -> str:
+    parts = [p for p in (extra, DASH_FILTER if dashboard_filter else "") if p]
+    return f"{metric}{{{', '.join(parts)}}}" if parts else metric
+
+
+def mismatch_percent(window: str, by: str = "module", dashboard_filter: bool = True) -> str:
+    mismatches = _sel("shadow_mismatch_total", "", dashboard_filter)
+    queries = _sel("db_query_total", 'source="prisma"', dashboard_filter)
+    mismatches = f"sum by ({by}) (rate({mismatches}[{window}]))"
+    queries = f"sum by ({by}) (rate({queries}[{window}]))"
+    return f"100 * {mismatches}\n/ ({queries} > 0)"
+
+
+def p95(metric: str, window: str, by: str = "module", dashboard_filter: bool = True) -> str:
+    return (
+        f"histogram_quantile(0.95, sum by (le, {by}) "
+        f"(rate({_sel(metric + '_bucket', '', dashboard_filter)}[{window}])))"
+    )
+
+
+def latency_regression_percent(window: str, dashboard_filter: bool = True) -> str:
+    prisma = p95("db_prisma_latency_ms", window, dashboard_filter=dashboard_filter)
+    sql = p95("db_sql_latency_ms", window, dashboard_filter=dashboard_filter)
+    return f"100 * (\n  {prisma}\n/\n  ({sql} > 0)\n- 1)"
+
+
+def error_percent(source: str, window: str, dashboard_filter: bool = True) -> str:
+    errors = _sel(f"db_{source}_errors_total", "", dashboard_filter)
+    queries = _sel("db_query_total", f'source="{source}"', dashboard_filter)
+    errors = f"sum by (module) (rate({errors}[{window}]))"
+    queries = f"sum by (module) (rate({queries}[{window}]))"
+    return f"100 * {errors}\n/ ({queries} > 0)"
+
+
+def _ts(panel_id: int, title: str, description: str, unit: str, span: int = 12) -> timeseries.Panel:
+    return (
+        timeseries.Panel()
+        .id(panel_id)
+        .title(title)
+        .description(description)
+        .span(span)
+        .height(8)
+        .unit(unit)
+        .line_width(2)
+    )
+
+
+def _panels(ctx: PackContext) -> list:
+    mismatch = (
+        _ts(
+            PANEL_MISMATCH,
+            "Shadow Mode Mismatch Rate",
+            "Mismatching fields per Prisma shadow query, percent, by module. Warns above "
+            f"{MISMATCH_WARNING_PERCENT:g}%, critical above {MISMATCH_CRITICAL_PERCENT:g}% "
+            "(consider rollback).",
+            "percent",
+        )
+        .with_target(prom(ctx, mismatch_percent(RI), "{{module}}"))
+        .min(0)
+        .thresholds(
+            thresholds(
+                "transparent", [(MISMATCH_WARNING_PERCENT, "yellow"), (MISMATCH_CRITICAL_PERCENT, "red")]
+            )
+        )
+        .thresholds_style(threshold_lines("dashed"))
+    )
+    latency = (
+        _ts(
+            PANEL_LATENCY,
+            "SQL vs Prisma Latency Comparison",
+            "p95 latency of the SQL and Prisma paths per module (ms, left axis) and Prisma's regression "
+            "over SQL (percent, right axis). Regression warns above "
+            f"{LATENCY_REGRESSION_WARNING_PERCENT:g}%, "
+            f"critical above {LATENCY_REGRESSION_CRITICAL_PERCENT:g}%.",
+            "ms",
+        )
+        .with_target(prom(ctx, p95("db_sql_latency_ms", RI), "SQL p95 {{module}}", "A"))
+        .with_target(prom(ctx, p95("db_prisma_latency_ms", RI), "Prisma p95 {{module}}", "B"))
+        .with_target(prom(ctx, latency_regression_percent(RI), "regression % {{module}}", "C"))
+        .override_by_query(
+            "C",
+            [
+                dm.DynamicConfigValue(id_val="unit", value="percent"),
+                dm.DynamicConfigValue(id_val="custom.axisPlacement", value="right"),
+                dm.DynamicConfigValue(id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]}),
+            ],
+        )
+    )
+    errors = (
+        _ts(
+            PANEL_ERRORS,
+            "Error Rate by Source",
+            "Errors per query of each path, percent, by module. SQL is the baseline; Prisma above "
+            f"{PRISMA_ERROR_CRITICAL_PERCENT:g}% pages.",
+            "percent",
+        )
+        .with_target(prom(ctx, error_percent("sql", RI), "SQL {{module}}", "A"))
+        .with_target(prom(ctx, error_percent("prisma", RI), "Prisma {{module}}", "B"))
+        .min(0)
+        .thresholds(thresholds("transparent", [(PRISMA_ERROR_CRITICAL_PERCENT, "red")]))
+        .thresholds_style(threshold_lines("dashed"))
+    )
+    queries = (
+        _ts(PANEL_QUERIES, "Query Count by Source", "Queries per second by source (sql, prisma).", "ops")
+        .with_target(prom(ctx, f"sum by (source) (rate({_sel('db_query_total')}[{RI}]))", "{{source}}"))
+        .min(0)
+    )
+    progress = (
+        bargauge.Panel()
+        .id(PANEL_PROGRESS)
+        .title("Migration Progress by Module")
+        .description("Queries per module and migration status (migration_progress_total gauge).")
+        .span(12)
+        .height(8)
+        .with_target(
+            prom(
+                ctx,
+                'sum by (module, status) (migration_progress_total{module=~"$module"})',
+                "{{module}} {{status}}",
+            )
+        )
+        .unit("none")
+        .orientation(cm.VizOrientation.HORIZONTAL)
+        .display_mode(cm.BarGaugeDisplayMode.GRADIENT)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
+        .thresholds(thresholds("blue"))
+    )
+    top = (
+        table.Panel()
+        .id(PANEL_TOP_MISMATCHES)
+        .title("Top Mismatches by Query")
+        .description("The ten queries with the most mismatching fields per minute now, by module and query.")
+        .span(12)
+        .height(8)
+        .with_target(
+            prom(
+                ctx,
+                f"topk(10, sum by (module, queryName) (rate({_sel('shadow_mismatch_total')}[{RI}])) * 60)",
+                "{{module}} {{queryName}}",
+            )
+            .instant()
+            .format(pm.PromQueryFormat.TABLE)
+        )
+        .unit("none")
+    )
+    flags = (
+        stat.Panel()
+        .id(PANEL_FLAGS)
+        .title("Feature Flag Status")
+        .description("Which Prisma module flags are enabled (feature_flag_enabled).")
+        .span(8)
+        .height(8)
+        .with_target(prom(ctx, "max by (flag) (feature_flag_enabled)", "{{flag}}"))
+        .unit("none")
+        .mappings(
+            [
+                dm.ValueMap(
+                    options={
+                        "0": dm.ValueMappingResult(text="Disabled", color="text", index=0),
+                        "1": dm.ValueMappingResult(text="Enabled", color="green", index=1),
+                    }
+                )
+            ]
+        )
+        .thresholds(thresholds("text"))
+        .color_mode(cm.BigValueColorMode.BACKGROUND)
+        .graph_mode(cm.BigValueGraphMode.NONE)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
+    )
+    heat = (
+        heatmap.Panel()
+        .id(PANEL_HEATMAP)
+        .title("Latency Heatmaps")
+        .description("Distribution of Prisma query latency (histogram buckets) over time.")
+        .span(16)
+        .height(8)
+        .with_target(
+            prom(ctx, f"sum by (le) (rate({_sel('db_prisma_latency_ms_bucket')}[{RI}]))", "{{le}}").format(
+                pm.PromQueryFormat.HEATMAP
+            )
+        )
+        .calculate(False)
+        .unit("ms")
+    )
+    sample = (
+        stat.Panel()
+        .id(PANEL_SAMPLE_RATE)
+        .title("Shadow Mode Sample Rate")
+        .description("Share of queries currently run in shadow mode (shadow_sample_rate, 0-1).")
+        .span(12)
+        .height(5)
+        .with_target(prom(ctx, "max(shadow_sample_rate)", "sample rate"))
+        .unit("percentunit")
+        .thresholds(thresholds("blue"))
+        .graph_mode(cm.BigValueGraphMode.NONE)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
+    )
+    total = (
+        stat.Panel()
+        .id(PANEL_TOTAL_QUERIES)
+        .title("Total DB Queries")
+        .description("Database queries of both paths in the picked time range.")
+        .span(12)
+        .height(5)
+        .with_target(prom(ctx, per_step(f"sum(rate({_sel('db_query_total')}[{RI}]))"), "queries"))
+        .unit("short")
+        .thresholds(thresholds("blue"))
+        .graph_mode(cm.BigValueGraphMode.AREA)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["sum"]))
+    )
+    trend = (
+        _ts(
+            PANEL_MISMATCH_TREND,
+            "Mismatch Rate Trend (24h)",
+            "Overall shadow mismatch rate over the last 24 hours (15m minimum resolution), whatever the "
+            "picked range.",
+            "percent",
+            span=24,
+        )
+        .with_target(prom(ctx, mismatch_percent(RI, by="environment"), "{{environment}}"))
+        .time_from("24h")
+        .interval("15m")
+        .min(0)
+        .thresholds(
+            thresholds(
+                "transparent", [(MISMATCH_WARNING_PERCENT, "yellow"), (MISMATCH_CRITICAL_PERCENT, "red")]
+            )
+        )
+        .thresholds_style(threshold_lines("dashed"))
+    )
+    return [mismatch, latency, errors, queries, progress, top, flags, heat, sample, total, trend]
+
+
+def _variables(ctx: PackContext) -> list:
+    all_option = dm.VariableOption(selected=True, text="All", value="$__all")
+    module = (
+        dash.QueryVariable("module")
+        .label("Module")
+        .description("Migrated modules (auth, teams, projects, tasks, reporting).")
+        .datasource(ds_ref(ctx, "prometheus"))
+        .query("label_values(db_query_total, module)")
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+        .current(all_option)
+        .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dm.VariableSort.ALPHABETICAL_ASC)
+    )
+    environment = (
+        dash.QueryVariable("environment")
+        .label("Environment")
+        .description("production, staging, development (the environment label of the metrics).")
+        .datasource(ds_ref(ctx, "prometheus"))
+        .query("label_values(db_query_total, environment)")
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+        .current(all_option)
+        .refresh(dm.VariableRefresh.ON_DASHBOARD_LOAD)
+        .sort(dm.VariableSort.ALPHABETICAL_ASC)
+    )
+    return [module, environment]
+
+
+def _dashboard(ctx: PackContext) -> dash.Dashboard:
+    builder = (
+        dash.Dashboard("Prisma Migration")
+        .uid(DASHBOARD_UID)
+        .description(
+            "Shadow-mode validation of the SQL to Prisma migration: mismatches, latency, errors, progress."
+        )
+        .tags(["prisma", "migration", "shadow-mode"])
+        .time("now-1h", "now")
+        .refresh("1m")
+        .timezone("browser")
+        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+        .variables(_variables(ctx))
+        .annotations(
+            [
+                tag_annotation("Deployments", ["deployment"], "blue"),
+                tag_annotation("Incidents", ["incident"], "red"),
+                tag_annotation("Rollbacks", ["rollback"], "orange"),
+            ]
+        )
+    )
+    for panel in _panels(ctx):
+        builder = builder.with_panel(panel)
+    return builder
+
+
+def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
+    common = dict(
+        datasource="prometheus",
+        every="1m",
+        lookback="10m",
+        no_data_state="OK",
+        exec_err_state="Error",
+        dashboard_uid=DASHBOARD_UID,
+        labels={"service": "prisma-migration"},
+    )
+    return (
+        AlertSpec(
+            name="prisma_mismatch_rate",
+            title="Prisma shadow mismatch rate high",
+            query=mismatch_percent("5m", dashboard_filter=False),
+            comparator=">",
+            thresholds={"critical": MISMATCH_CRITICAL_PERCENT, "warning": MISMATCH_WARNING_PERCENT},
+            for_="5m",
+            summary="Prisma shadow mismatch rate {{ $values.B.Value }}% in {{ $labels.module }}",
+            description=(
+                "Shadow mode found mismatches in {{ $values.B.Value }}% of Prisma queries of module "
+                f"{{{{ $labels.module }}}} (warning above {MISMATCH_WARNING_PERCENT:g}%, critical above "
+                f"{MISMATCH_CRITICAL_PERCENT:g}%). Check Top Mismatches by Query; critical: consider rolling "
+                "back the module's flag."
+            ),
+            runbook_url=f"{ctx.runbook_base_url}/{TEAM}#mismatch-rate",
+            panel_id=PANEL_MISMATCH,
+            **common,
+        ),
+        AlertSpec(
+            name="prisma_latency_regression",
+            title="Prisma latency regression",
+            query=latency_regression_percent("5m", dashboard_filter=False),
+            comparator=">",
+            thresholds={
+                "critical": LATENCY_REGRESSION_CRITICAL_PERCENT,
+                "warning": LATENCY_REGRESSION_WARNING_PERCENT,
+            },
+            for_="10m",
+            summary="Prisma p95 latency {{ $values.B.Value }}% above SQL in {{ $labels.module }}",
+            description=(
+                "Prisma's p95 latency in module {{ $labels.module }} is {{ $values.B.Value }}% above SQL's "
+                f"(warning above {LATENCY_REGRESSION_WARNING_PERCENT:g}%, critical above "
+                f"{LATENCY_REGRESSION_CRITICAL_PERCENT:g}%, for 10m). Compare the slow queries in the "
+                "heatmap."
+            ),
+            runbook_url=f"{ctx.runbook_base_url}/{TEAM}#latency-regression",
+            panel_id=PANEL_LATENCY,
+            **common,
+        ),
+        AlertSpec(
+            name="prisma_error_rate_spike",
+            title="Prisma error rate spike",
+            query=error_percent("prisma", "5m", dashboard_filter=False),
+            comparator=">",
+            thresholds={"critical": PRISMA_ERROR_CRITICAL_PERCENT},
+            for_="5m",
+            summary="Prisma errors at {{ $values.B.Value }}% of queries in {{ $labels.module }}",
+            description=(
+                "{{ $values.B.Value }}% of Prisma queries in module {{ $labels.module }} fail "
+                "(critical above "
+                f"{PRISMA_ERROR_CRITICAL_PERCENT:g}%). Compare with the SQL baseline and check the logs by "
+                "errorType."
+            ),
+            runbook_url=f"{ctx.runbook_base_url}/{TEAM}#error-rate-spike",
+            panel_id=PANEL_ERRORS,
+            **common,
+        ),
+    )
+
+
+def build(ctx: PackContext) -> Pack:
+    return Pack(
+        team=TEAM,
+        folder_uid=FOLDER_UID,
+        folder_title="Migrations",
+        dashboards=(dashboard(_dashboard(ctx)),),
+        alerts=_alerts(ctx),
+        routes=(
+            TeamRoute(
+                team=TEAM,
+                receivers_by_severity={
+                    "critical": ("pagerduty-oncall", "slack-backend-monitoring"),
+                    "warning": ("slack-backend-monitoring",),
+                    "info": ("slack-backend-monitoring",),
+                },
+            ),
+        ),
+    )

@@ -1,0 +1,391 @@
+"""Prometheus `promtool` as the judge of every Prometheus-backed alert.
+
+A Grafana rule built by components/alert_rules.py is: instant query A -> reduce B -> threshold C,
+held for `for`. For an instant query each series has exactly one sample, so every reducer this
+harness accepts (last, max, min, mean, sum) is the identity on it, and the rule fires per series
+exactly when the Prometheus alerting rule
+
+    alert: <rule uid>
+    expr:  (<query>) <comparator> <threshold>
+    for:   <for of that severity>
+
+fires. That rule form is what `promtool check rules` validates and `promtool test rules` runs on
+synthetic series. Differences the translation does not model, refused rather than guessed:
+`count` (Grafana counts samples, 1 per series for an instant query) and `no_data_state`
+"Alerting" (Prometheus has no no-data state: an empty result never fires). Grafana's
+`$values.B.Value` in annotations becomes Prometheus' `$value`.
+
+    alerts = [(team, spec), ...]
+    rules = rules_document(alerts)                           # rule groups, one rule per severity
+    test_rules = rules_document(alerts, templates=False)     # same rules, static annotations only
+    tests, cases = tests_document(alerts, scenarios)         # up to three cases per rule (see below)
+    result = run_promtool(tmp_path, rules, test_rules, tests)  # check + test; result.ok, result.output
+
+A `Scenario` says how to drive one alert's query to a chosen value (its "level"): a list of
+series generators (`gauge`, `counter`, `histogram`, `constant`), each mapping the level to what
+that series must do, and the labels the query's result series carries. For every severity the
+harness derives two levels from the threshold (`Scenario.levels`, by default 5% on either side
+of it) and writes one test group: the safe level ("just below" the threshold, for `<` rules just
+above it) held longer than warm-up + `for`, then the firing level. Its cases:
+
+1. just before the switch: silent (just below the threshold, held far longer than `for`);
+2. `for` minus one evaluation after the switch: silent (condition true, `for` not yet passed);
+   only written when `for` > 0;
+3. warm-up + `for` + one evaluation after the switch: fires, with exactly the rule's labels
+   (team, severity, the spec's labels) and the result series' labels.
+
+Warm-up is the longest range (`[5m]`, `offset` not included) in the query plus two samples: the
+time the query needs to follow a new level completely.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.specs import AlertSpec
+from settings import parse_duration
+
+PROMTOOL = shutil.which("promtool")
+SAMPLE_SECONDS = 60  # spacing of every synthetic input series ("interval" of a test group)
+TRANSLATABLE_REDUCERS = frozenset({"last", "max", "min", "mean", "sum"})
+_GRAFANA_VALUE = re.compile(r"\$values\.[A-Za-z_]\w*\.Value")
+_RANGE = re.compile(r"\[(\d+[smhdwy])(?::\d+[smhdwy])?\]")
+
+Segments = Sequence[tuple[float, int]]  # (level, number of samples), in time order
+Level = Callable[[float], float]
+
+
+def _identity(level: float) -> float:
+    return level
+
+
+def _num(value: float) -> str:
+    text = f"{value:.10g}"
+    return "0" if text == "-0" else text
+
+
+# --- Series generators: level profile -> one promtool input series ---------------------------
+
+
+@dataclass(frozen=True)
+class InputSeries:
+    series: str  # promtool series notation, e.g. 'cluster_jobs_total{outcome="failed"}'
+    values: str  # expanding notation, e.g. '0+1x9 10+3x20'
+
+    def to_yaml(self) -> dict[str, str]:
+        return {"series": self.series, "values": self.values}
+
+
+Generator = Callable[[Segments], list[InputSeries]]
+
+
+def _selector(metric: str, labels: Mapping[str, str]) -> str:
+    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return f"{metric}{{{inner}}}"
+
+
+def gauge(metric: str, labels: Mapping[str, str] | None = None, value: Level = _identity) -> Generator:
+    """A gauge whose sample value is `value(level)`."""
+
+    def generate(segments: Segments) -> list[InputSeries]:
+        parts = [f"{_num(value(level))}x{count - 1}" for level, count in segments]
+        return [InputSeries(_selector(metric, labels or {}), " ".join(parts))]
+
+    return generate
+
+
+def constant(metric: str, labels: Mapping[str, str] | None, value: float) -> Generator:
+    """A gauge that ignores the level (background a query needs, e.g. "uploads are active")."""
+    return gauge(metric, labels, lambda _level: value)
+
+
+def _counter_values(segments: Segments, per_minute: Level) -> str:
+    parts, current = [], 0.0
+    for level, count in segments:
+        step = per_minute(level) * SAMPLE_SECONDS / 60
+        if step < 0:
+            raise ValueError(f"a counter cannot decrease (level {level} -> {step} per sample)")
+        parts.append(f"{_num(current)}+{_num(step)}x{count - 1}")
+        current += step * count
+    return " ".join(parts)
+
+
+def counter(metric: str, labels: Mapping[str, str] | None = None, per_minute: Level = _identity) -> Generator:
+    """A counter growing by `per_minute(level)` per minute (so `rate(x[w]) * 60` is that value)."""
+
+    def generate(segments: Segments) -> list[InputSeries]:
+        return [InputSeries(_selector(metric, labels or {}), _counter_values(segments, per_minute))]
+
+    return generate
+
+
+def histogram(
+    metric: str, labels: Mapping[str, str], quantile: float, value: Level = _identity, per_minute: float = 100
+) -> Generator:
+    """A histogram (`<metric>_bucket`) whose `quantile` is exactly `value(level)`.
+
+    Fixed buckets le="0", le=b, le="+Inf" with b = max value / quantile; a fraction f of the
+    observations falls in le="0" and the rest in (0, b], so `histogram_quantile` interpolates to
+    b * (q - f) / (1 - f), solved for f per level.
+    """
+
+    def generate(segments: Segments) -> list[InputSeries]:
+        targets = [value(level) for level, _ in segments]
+        if min(targets) <= 0:
+            raise ValueError("histogram scenario values must be positive")
+        upper = max(targets) / quantile
+
+        def zero_fraction(level: float) -> float:
+            r = value(level) / upper
+            return max(0.0, (quantile - r) / (1 - r))
+
+        def bucket(le: str, share: Level) -> InputSeries:
+            return InputSeries(
+                _selector(f"{metric}_bucket", {**labels, "le": le}),
+                _counter_values(segments, lambda level: per_minute * share(level)),
+            )
+
+        return [
+            bucket("0", zero_fraction),
+            bucket(_num(upper), lambda _level: 1.0),
+            bucket("+Inf", lambda _level: 1.0),
+        ]
+
+    return generate
+
+
+# --- Scenarios ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How to drive one alert's query to a level; `labels` are those of its result series."""
+
+    generators: tuple[Generator, ...]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    # (comparator, threshold) -> (safe level, firing level); None: 5% on either side.
+    levels: Callable[[str, float], tuple[float, float]] | None = None
+
+    def safe_and_firing(self, comparator: str, threshold: float) -> tuple[float, float]:
+        if self.levels is not None:
+            safe, firing = self.levels(comparator, threshold)
+        elif threshold == 0:
+            safe, firing = (0.0, 1.0) if comparator == ">" else (0.0, -1.0)
+        else:
+            low, high = threshold * 0.95, threshold * 1.05
+            safe, firing = (
+                (min(low, high), max(low, high)) if comparator == ">" else (max(low, high), min(low, high))
+            )
+        holds = firing > threshold if comparator == ">" else firing < threshold
+        safe_ok = not (safe > threshold if comparator == ">" else safe < threshold)
+        if not (holds and safe_ok):
+            raise ValueError(f"levels {safe}/{firing} do not straddle {comparator} {threshold}")
+        return safe, firing
+
+    def input_series(self, segments: Segments) -> list[InputSeries]:
+        return [s for g in self.generators for s in g(segments)]
+
+
+# --- Translation -------------------------------------------------------------------------------
+
+
+def is_prometheus(spec: AlertSpec) -> bool:
+    return spec.datasource == "prometheus"
+
+
+def expression(spec: AlertSpec, severity: str) -> str:
+    """The PromQL that is true (non-empty) exactly where the Grafana rule's condition holds."""
+    if spec.reducer not in TRANSLATABLE_REDUCERS:
+        raise ValueError(f"{spec.name}: reducer {spec.reducer!r} has no Prometheus rule form")
+    return f"({spec.query.strip()})\n{spec.comparator} {_num(spec.thresholds[severity])}"
+
+
+def rule_labels(spec: AlertSpec, severity: str, team: str) -> dict[str, str]:
+    """The labels Grafana puts on the rule (alert_rules.rule), in Prometheus' form."""
+    return {**spec.labels, "team": team, "severity": severity}
+
+
+def static_annotations(spec: AlertSpec) -> dict[str, str]:
+    """Annotations without templates: what a unit test can expect verbatim."""
+    return {
+        "runbook_url": spec.runbook_url,
+        "dashboard_uid": spec.dashboard_uid,
+        "panel_id": str(spec.panel_id),
+    }
+
+
+def prometheus_rule(spec: AlertSpec, severity: str, team: str, templates: bool = True) -> dict[str, Any]:
+    """One alerting rule; `templates=False` leaves out the templated summary/description."""
+    if not is_prometheus(spec):
+        raise ValueError(f"{spec.name} queries {spec.datasource}, not Prometheus")
+    if spec.no_data_state == "Alerting":
+        raise ValueError(f"{spec.name}: no_data_state Alerting has no Prometheus rule form")
+    annotations = static_annotations(spec)
+    if templates:
+        annotations = {
+            "summary": _GRAFANA_VALUE.sub("$value", spec.summary),
+            "description": _GRAFANA_VALUE.sub("$value", spec.description),
+            **annotations,
+        }
+    rule: dict[str, Any] = {"alert": spec.rule_uid(severity), "expr": expression(spec, severity)}
+    if parse_duration(spec.for_duration(severity)) > 0:
+        rule["for"] = spec.for_duration(severity)
+    rule["labels"] = rule_labels(spec, severity, team)
+    rule["annotations"] = annotations
+    return rule
+
+
+def severities(spec: AlertSpec) -> list[str]:
+    return [s for s in ("critical", "warning", "info") if s in spec.thresholds]
+
+
+def rules_document(alerts: Iterable[tuple[str, AlertSpec]], templates: bool = True) -> dict[str, Any]:
+    """A Prometheus rule file: one group per (team, evaluation interval), like Grafana's groups."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for team, spec in alerts:
+        if is_prometheus(spec):
+            groups.setdefault((team, spec.every), []).extend(
+                prometheus_rule(spec, sev, team, templates) for sev in severities(spec)
+            )
+    return {
+        "groups": [
+            {"name": f"{team}-every-{every}", "interval": every, "rules": rules}
+            for (team, every), rules in sorted(
+                groups.items(), key=lambda kv: (kv[0][0], parse_duration(kv[0][1]))
+            )
+        ]
+    }
+
+
+def warmup_seconds(query: str) -> int:
+    """The longest range the query looks back over (what a new level needs to settle)."""
+    ranges = [parse_duration(m) for m in _RANGE.findall(query)]
+    return max(ranges, default=0) + 2 * SAMPLE_SECONDS
+
+
+def _minutes(seconds: int) -> int:
+    return -(-seconds // 60)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One `alert_rule_test` entry, for counting and for readable failure messages."""
+
+    rule_uid: str
+    name: str  # "silent-below", "silent-before-for", "fires"
+    eval_minutes: int
+    fires: bool
+
+
+def test_group(
+    spec: AlertSpec, severity: str, team: str, scenario: Scenario
+) -> tuple[dict[str, Any], list[Case]]:
+    """One promtool test group for one rule: safe level, then firing level (see module doc)."""
+    threshold = spec.thresholds[severity]
+    safe, firing = scenario.safe_and_firing(spec.comparator, threshold)
+    every = _minutes(parse_duration(spec.every))
+    hold = _minutes(parse_duration(spec.for_duration(severity)))
+    warm = _minutes(warmup_seconds(spec.query))
+    calm_samples = warm + hold + 2 * every + 3
+    hot_samples = warm + hold + 2 * every + 5
+    switch = calm_samples  # minute of the first firing-level sample
+    uid = spec.rule_uid(severity)
+    cases = [Case(uid, "silent-below", switch - 1, False)]
+    if hold > 0:
+        cases.append(Case(uid, "silent-before-for", switch + hold - every, False))
+    cases.append(Case(uid, "fires", switch + warm + hold + every, True))
+    expected = {**rule_labels(spec, severity, team), **scenario.labels}
+    group = {
+        "name": f"{uid}: silent at {_num(safe)}, fires at {_num(firing)} after {spec.for_duration(severity)}",
+        "interval": f"{SAMPLE_SECONDS}s",
+        "input_series": [
+            s.to_yaml() for s in scenario.input_series([(safe, calm_samples), (firing, hot_samples)])
+        ],
+        "alert_rule_test": [
+            {
+                "eval_time": f"{c.eval_minutes}m",
+                "alertname": uid,
+                "exp_alerts": (
+                    [{"exp_labels": expected, "exp_annotations": static_annotations(spec)}] if c.fires else []
+                ),
+            }
+            for c in cases
+        ],
+    }
+    return group, cases
+
+
+def tests_document(
+    alerts: Iterable[tuple[str, AlertSpec]],
+    scenarios: Mapping[str, Scenario],
+    rule_file: str = "test_rules.yml",
+) -> tuple[dict[str, Any], list[Case]]:
+    """A `promtool test rules` file covering every Prometheus rule, and its cases.
+
+    `scenarios` is keyed by rule uid (`spec.rule_uid(severity)`); a missing one is a KeyError
+    naming the rule, so a new alert cannot go untested.
+    """
+    groups, cases = [], []
+    for team, spec in alerts:
+        if not is_prometheus(spec):
+            continue
+        for severity in severities(spec):
+            uid = spec.rule_uid(severity)
+            if uid not in scenarios:
+                raise KeyError(f"no promtool scenario for rule {uid}")
+            group, group_cases = test_group(spec, severity, team, scenarios[uid])
+            groups.append(group)
+            cases += group_cases
+    return {"rule_files": [rule_file], "evaluation_interval": "1m", "tests": groups}, cases
+
+
+# --- Running promtool ------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (PromQL) as literal blocks, so the files read like hand-written ones."""
+
+
+_Dumper.add_representer(
+    str,
+    lambda dumper, text: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PromtoolResult:
+    ok: bool
+    output: str  # both commands' stdout and stderr, for the assertion message
+
+
+def run_promtool(
+    workdir: Path, rules: Mapping[str, Any], test_rules: Mapping[str, Any], tests: Mapping[str, Any]
+) -> PromtoolResult:
+    """Run `promtool check rules` on both rule files and `promtool test rules` on the tests.
+
+    `rules` is the full form (templated annotations: check validates the templates);
+    `test_rules` the same rules with static annotations only (`rules_document(..., templates=False)`),
+    which the tests expect verbatim. Files are written to `workdir` (a pytest tmp_path).
+    """
+    if PROMTOOL is None:
+        raise RuntimeError("promtool is not installed (Debian package: prometheus)")
+    workdir = Path(workdir)
+    files = {"rules.yml": rules, "test_rules.yml": test_rules, "tests.yml": tests}
+    for name, document in files.items():
+        (workdir / name).write_text(yaml.dump(dict(document), Dumper=_Dumper, sort_keys=False, width=1000))
+    output, ok = [], True
+    for args in (["check", "rules", "rules.yml", "test_rules.yml"], ["test", "rules", "tests.yml"]):
+        proc = subprocess.run([PROMTOOL, *args], cwd=workdir, capture_output=True, text=True, timeout=600)
+        output.append(f"$ promtool {' '.join(args)} (exit {proc.returncode})\n{proc.stdout}{proc.stderr}")
+        ok = ok and proc.returncode == 0
+    return PromtoolResult(ok, "\n".join(output))
