@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from components.specs import Pack, PackContext
-from dashboards import clerk
+from dashboards import clerk, clipper, media_clustering, prisma_migration, upstream
 
-PACKS: tuple[Callable[[PackContext], Pack], ...] = (clerk.build,)
+PACKS: tuple[Callable[[PackContext], Pack], ...] = (
+    clerk.build,
+    clipper.build,
+    media_clustering.build,
+    upstream.build,
+    prisma_migration.build,
+)
 
 
 def build_packs(ctx: PackContext) -> tuple[Pack, ...]:

@@ -1,0 +1,782 @@
+"""Clipper (API, search, webhooks, background jobs): SLO and background-job dashboards and alerts.
+
+Source: seeds/002 (Clipper monitoring stack). Decisions where the document is silent or leaves a
+choice open:
+
+- Metrics: HTTP requests are the document's `http_requests_total{method,endpoint,status}` and
+  `http_request_duration_seconds{method,endpoint}` (histogram) of the backend, scraped as job
+  `clipper-backend` (the service name of its logs). `endpoint` is the Gin route template, so a
+  detail endpoint ends in a path parameter (`/api/v1/clips/:id`) and a list endpoint is any other
+  GET `/api/` route except search. Search latency is the same histogram on `/api/v1/search*`.
+  The document names no webhook metric; `webhook_deliveries_total{status="success"|"failed"}` is
+  assumed (`WEBHOOK_DELIVERIES`, one constant to change). Background jobs use the document's
+  `job_execution_total{job_name,status}`, `job_execution_duration_seconds{job_name}` (histogram),
+  `job_last_success_timestamp_seconds{job_name}`, `job_items_processed_total{job_name,status}`
+  and `job_queue_size{job_name}`.
+- SLIs: availability is uptime, the mean of `up` of the backend (99.5% = at most 3.6 h down in 30
+  days, as the document says); the error rate is 5xx responses over all responses (< 0.5%); the
+  error budget is the error-rate SLO's, 0.5% of requests over 30 days.
+- Dashboards: every rate uses `$__rate_interval` (the project's dashboard lint). The compliance
+  stats are the mean of the SLI over the picked range (default the last 30 days, the SLO window):
+  a time-weighted mean, close to but not exactly the request-weighted ratio. Budget remaining is
+  always over the fixed 30 days, as a 5m-step subquery of the error ratio. The burn-rate panel shows
+  the burn rate at `$__rate_interval` with the alert thresholds as lines; the alerts themselves
+  compare it over their literal windows (1h and 5m, 6h and 30m).
+- Alerts (literal windows; one spec per condition, a threshold per severity):
+  * SLO (`category="slo"`, routed to the SLO PagerDuty service and #incidents): availability
+    (1h uptime < 99.5%), error rate (5m > 0.5%), p95 latency of list (> 100 ms), detail (> 50 ms)
+    and search (> 200 ms) endpoints over 5m, each for 5m.
+  * Error budget (`category="error-budget"`, #incidents only), multi-window burn rates on the 30-day
+    budget. A burn rate b spends b * w / 30d of the budget in a window w, so
+        fast:   10% in 1h  -> b = 0.10 * 720h / 1h = 72   (errors > 72 * 0.5% = 36% of requests)
+        medium: 25% in 6h  -> b = 0.25 * 720h / 6h = 30   (errors > 30 * 0.5% = 15% of requests)
+    Each fires only while both its long window (1h / 6h) and its short window (5m / 30m) burn above
+    the rate: the long window proves the budget was really spent, the short one that it still is
+    (so the alert resolves minutes after recovery). Grafana compares one value, so the query returns
+    min(long, short) as `(long < short) or short` (both sides carry no labels after `sum`).
+    Fast is critical, medium warning; both only inform #incidents (the SLO alerts page).
+  * Background jobs: the document's nine alerts are six conditions, each a threshold per
+    severity: failure rate (warning > 5% for 10m; critical > 50% for 5m, over a 10m window, so a
+    job running every few minutes has executions in it), staleness (no success for 2h warning,
+    24h critical), p95 duration (300 s warning, 600 s critical), queue growth (> 50% over 10m,
+    warning), queue size (> 1000, critical), item failure rate (> 20%, warning). Jobs with no
+    executions in a window give no data, which is OK (the staleness alert covers silent jobs).
+    Jobs run as rarely as every 6 hours (`reputation_tasks`), so the 2h staleness warning fires for
+    them too; the document accepts that note.
+- Routing: Clipper has no team route of its own. Document 002 defines the organisation's severity
+  routing (stack config `routing.severityReceivers`), which catches every team=clipper alert after the
+  special routes; see components/routing.py.
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.builders import dashboard as dash
+from grafana_foundation_sdk.builders import gauge, stat, timeseries
+from grafana_foundation_sdk.models import common as cm
+from grafana_foundation_sdk.models import dashboard as dm
+
+from components.specs import AlertSpec, Pack, PackContext
+from dashboards.common import dashboard, ds_ref, prom, thresholds
+
+TEAM = "clipper"
+FOLDER_UID = "clipper"
+SLO_UID = "clipper-slo"
+JOBS_UID = "clipper-background-jobs"
+
+# --- SLOs (seeds/002): one set of numbers for panels and alerts ---
+AVAILABILITY_SLO = 0.995  # ratio of time up
+ERROR_RATE_SLO = 0.005  # ratio of requests answered 5xx
+LIST_P95_SLO = 0.100  # seconds
+DETAIL_P95_SLO = 0.050  # seconds
+SEARCH_P95_SLO = 0.200  # seconds
+WEBHOOK_SUCCESS_SLO = 0.90  # ratio of deliveries that succeed
+BUDGET_WINDOW_HOURS = 30 * 24  # the error budget's window: 30 days
+FAST_BURN = 0.10 * BUDGET_WINDOW_HOURS / 1  # 10% of the budget in 1h -> 72
+MEDIUM_BURN = 0.25 * BUDGET_WINDOW_HOURS / 6  # 25% of the budget in 6h -> 30
+
+# --- background jobs (seeds/002) ---
+JOB_FAILURE_WARNING = 0.05
+JOB_FAILURE_CRITICAL = 0.50
+JOB_STALE_WARNING_S = 2 * 3600
+JOB_STALE_CRITICAL_S = 24 * 3600
+JOB_P95_WARNING_S = 300
+JOB_P95_CRITICAL_S = 600
+QUEUE_GROWTH_WARNING = 0.50  # growth over QUEUE_GROWTH_WINDOW, as a ratio of the earlier size
+QUEUE_GROWTH_WINDOW = "10m"
+QUEUE_SIZE_CRITICAL = 1000
+ITEM_FAILURE_WARNING = 0.20
+
+# --- selectors ---
+BACKEND = 'job="clipper-backend"'
+ERRORS = f'{BACKEND}, status=~"5.."'
+PARAM = ".*/:[^/]+"  # a route template ending in a path parameter
+SEARCH = "/api/v1/search.*"
+LIST = f'{BACKEND}, method="GET", endpoint=~"/api/.+", endpoint!~"{PARAM}", endpoint!~"{SEARCH}"'
+DETAIL = f'{BACKEND}, method="GET", endpoint=~"/api/{PARAM}"'
+SEARCH_ENDPOINTS = f'{BACKEND}, endpoint=~"{SEARCH}"'
+WEBHOOK_DELIVERIES = "webhook_deliveries_total"
+JOB = 'job_name=~"$job_name"'  # dashboards only
+
+
+# --- PromQL, shared by panels (window "$__rate_interval") and alerts (literal windows) ---
+def availability(window: str) -> str:
+    return f"avg(avg_over_time(up{{{BACKEND}}}[{window}]))"
+
+
+def error_ratio(window: str) -> str:
+    errors = f"sum(rate(http_requests_total{{{ERRORS}}}[{window}]))"
+    return f"{errors} / sum(rate(http_requests_total{{{BACKEND}}}[{window}]))"
+
+
+def burn_rate(window: str) -> str:
+    return f"({error_ratio(window)}) / {ERROR_RATE_SLO}"
+
+
+def budget_remaining() -> str:
+    """Share of the 30-day budget left: 1 - (mean error ratio over 30 days, sampled every 5m) / SLO."""
+    return f"1 - avg_over_time(({error_ratio('$__rate_interval')})[30d:5m]) / {ERROR_RATE_SLO}"
+
+
+def multi_window_burn(long: str, short: str) -> str:
+    """min(burn over long, burn over short): above a rate only while both windows are."""
+    return f"(({burn_rate(long)}) < ({burn_rate(short)})) or ({burn_rate(short)})"
+
+
+def p95(selector: str, window: str, by: str = "") -> str:
+    group = f"{by}, le" if by else "le"
+    return (
+        f"histogram_quantile(0.95, sum by ({group}) "
+        f"(rate(http_request_duration_seconds_bucket{{{selector}}}[{window}])))"
+    )
+
+
+def webhook_success(window: str) -> str:
+    success = f'sum(rate({WEBHOOK_DELIVERIES}{{status="success"}}[{window}]))'
+    return f"{success} / sum(rate({WEBHOOK_DELIVERIES}[{window}]))"
+
+
+def job_ratio(metric: str, window: str, selector: str = "", status: str = "failed") -> str:
+    sel = f", {selector}" if selector else ""
+    return (
+        f'sum by (job_name) (rate({metric}{{status="{status}"{sel}}}[{window}])) '
+        f"/ sum by (job_name) (rate({metric}{{{selector}}}[{window}]))"
+    )
+
+
+def job_p(quantile: float, window: str, selector: str = "") -> str:
+    return (
+        f"histogram_quantile({quantile}, sum by (job_name, le) "
+        f"(rate(job_execution_duration_seconds_bucket{{{selector}}}[{window}])))"
+    )
+
+
+def job_staleness(selector: str = "") -> str:
+    return f"time() - max by (job_name) (job_last_success_timestamp_seconds{{{selector}}})"
+
+
+def queue_size(selector: str = "") -> str:
+    return f"max by (job_name) (job_queue_size{{{selector}}})"
+
+
+def queue_growth(selector: str = "") -> str:
+    """Growth over QUEUE_GROWTH_WINDOW as a ratio of the earlier size (an empty queue counts as 1)."""
+    earlier = f"max by (job_name) (job_queue_size{{{selector}}} offset {QUEUE_GROWTH_WINDOW})"
+    return f"({queue_size(selector)} - {earlier}) / clamp_min({earlier}, 1)"
+
+
+# --- panel ids (pinned: alerts link to them) ---
+# SLO dashboard
+ROW_COMPLIANCE, P_AVAILABILITY, P_ERROR_RATE, P_LIST_P95, P_DETAIL_P95, P_SEARCH_P95, P_WEBHOOK = range(1, 8)
+ROW_BUDGET, P_BUDGET_REMAINING, P_BURN_RATE = 8, 9, 10
+ROW_TRENDS, P_ERROR_TREND, P_LATENCY_TREND, P_SEARCH_TREND, P_WEBHOOK_TREND, P_UPTIME_TREND = range(11, 17)
+# Background jobs dashboard
+ROW_EXEC, P_EXECUTIONS, P_SUCCESS_RATE, P_FAILURE_RATE, P_SINCE_SUCCESS = 1, 2, 3, 4, 5
+ROW_DURATION, P_DURATION_P50, P_DURATION_P95 = 6, 7, 8
+ROW_QUEUE, P_QUEUE_SIZE, P_QUEUE_GROWTH = 9, 10, 11
+ROW_ITEMS, P_ITEMS, P_ITEM_FAILURE = 12, 13, 14
+
+
+def _stat(ctx: PackContext, pid: int, title: str, description: str, expr: str, unit: str, steps, base: str):
+    return (
+        stat.Panel()
+        .id(pid)
+        .title(title)
+        .description(description)
+        .span(4)
+        .height(5)
+        .datasource(ds_ref(ctx, "prometheus"))
+        .with_target(prom(ctx, expr, legend=title))
+        .unit(unit)
+        .decimals(3 if unit == "percentunit" else 0)
+        .thresholds(thresholds(base, steps))
+        .color_mode(cm.BigValueColorMode.BACKGROUND)
+        .graph_mode(cm.BigValueGraphMode.AREA)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["mean"]))
+    )
+
+
+def _series(
+    ctx: PackContext, pid: int, title: str, description: str, targets, unit: str, lines=(), base="green"
+):
+    panel = (
+        timeseries.Panel()
+        .id(pid)
+        .title(title)
+        .description(description)
+        .span(12)
+        .height(8)
+        .datasource(ds_ref(ctx, "prometheus"))
+        .unit(unit)
+        .line_width(2)
+        .fill_opacity(10)
+        .legend(
+            common_builders.VizLegendOptions()
+            .show_legend(True)
+            .display_mode(cm.LegendDisplayMode.TABLE)
+            .placement(cm.LegendPlacement.BOTTOM)
+            .calcs(["mean", "max"])
+        )
+    )
+    for i, (expr, legend) in enumerate(targets):
+        panel = panel.with_target(prom(ctx, expr, legend=legend, ref_id=chr(ord("A") + i)))
+    if lines:
+        panel = panel.thresholds(thresholds(base, lines)).thresholds_style(
+            common_builders.GraphThresholdsStyleConfig().mode(cm.GraphThresholdsStyleMode.LINE)
+        )
+    return panel
+
+
+def _slo_dashboard(ctx: PackContext) -> dash.Dashboard:
+    r = i = "$__rate_interval"
+    compliance = [
+        _stat(
+            ctx,
+            P_AVAILABILITY,
+            "Availability",
+            f"Share of time the backend was up, averaged over the range. SLO {AVAILABILITY_SLO:.1%}.",
+            availability(r),
+            "percentunit",
+            [(AVAILABILITY_SLO, "green")],
+            "red",
+        ),
+        _stat(
+            ctx,
+            P_ERROR_RATE,
+            "Error rate",
+            f"5xx responses over all responses, averaged over the range. SLO < {ERROR_RATE_SLO:.1%}.",
+            error_ratio(r),
+            "percentunit",
+            [(ERROR_RATE_SLO, "red")],
+            "green",
+        ),
+        _stat(
+            ctx,
+            P_LIST_P95,
+            "Latency p95, list endpoints",
+            f"95th percentile of GET list endpoints in the range. SLO < {LIST_P95_SLO * 1000:g} ms.",
+            p95(LIST, r),
+            "s",
+            [(LIST_P95_SLO, "red")],
+            "green",
+        ),
+        _stat(
+            ctx,
+            P_DETAIL_P95,
+            "Latency p95, detail endpoints",
+            "95th percentile of GET detail endpoints "
+            "(routes ending in a path parameter), averaged over the range. "
+            f"SLO < {DETAIL_P95_SLO * 1000:g} ms.",
+            p95(DETAIL, r),
+            "s",
+            [(DETAIL_P95_SLO, "red")],
+            "green",
+        ),
+        _stat(
+            ctx,
+            P_SEARCH_P95,
+            "Search p95",
+            f"95th percentile of hybrid search requests averaged over the range. SLO < "
+            f"{SEARCH_P95_SLO * 1000:g} ms.",
+            p95(SEARCH_ENDPOINTS, r),
+            "s",
+            [(SEARCH_P95_SLO, "red")],
+            "green",
+        ),
+        _stat(
+            ctx,
+            P_WEBHOOK,
+            "Webhook delivery success",
+            "Successful webhook deliveries over all attempts, "
+            f"averaged over the range. SLO > {WEBHOOK_SUCCESS_SLO:.0%}.",
+            webhook_success(r),
+            "percentunit",
+            [(WEBHOOK_SUCCESS_SLO, "green")],
+            "red",
+        ),
+    ]
+    budget = [
+        gauge.Panel()
+        .id(P_BUDGET_REMAINING)
+        .title("Error budget remaining (30d)")
+        .span(8)
+        .height(8)
+        .description(
+            f"Share of the 30-day error budget ({ERROR_RATE_SLO:.1%} of requests) not yet spent. "
+            "Always the last 30 days, whatever the picked range."
+        )
+        .datasource(ds_ref(ctx, "prometheus"))
+        .with_target(prom(ctx, budget_remaining(), legend="remaining").instant())
+        .unit("percentunit")
+        .decimals(1)
+        .min(0)
+        .max(1)
+        .thresholds(thresholds("red", [(0.25, "yellow"), (0.5, "green")]))
+        .show_threshold_markers(True)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"])),
+        _series(
+            ctx,
+            P_BURN_RATE,
+            "Error budget burn rate",
+            "Error rate as a multiple of the SLO's "
+            f"({ERROR_RATE_SLO:.1%}). 1 spends the budget in exactly 30 days; alerts fire at "
+            f"{FAST_BURN:g} over both 1h and 5m (fast) and {MEDIUM_BURN:g} over both 6h and 30m (medium).",
+            [(burn_rate("$__rate_interval"), "burn rate")],
+            "none",
+            [(MEDIUM_BURN, "orange"), (FAST_BURN, "red")],
+        ).span(16),
+    ]
+    trends = [
+        _series(
+            ctx,
+            P_ERROR_TREND,
+            "Error rate over time",
+            f"5xx share of responses. SLO < {ERROR_RATE_SLO:.1%}.",
+            [(error_ratio(i), "error rate")],
+            "percentunit",
+            [(ERROR_RATE_SLO, "red")],
+        ),
+        _series(
+            ctx,
+            P_LATENCY_TREND,
+            "Latency p95 by endpoint class",
+            f"List SLO < {LIST_P95_SLO * 1000:g} ms, detail SLO < {DETAIL_P95_SLO * 1000:g} ms.",
+            [(p95(LIST, i), "list"), (p95(DETAIL, i), "detail")],
+            "s",
+            [(DETAIL_P95_SLO, "orange"), (LIST_P95_SLO, "red")],
+        ),
+        _series(
+            ctx,
+            P_SEARCH_TREND,
+            "Search latency p95",
+            f"Hybrid search p95. SLO < {SEARCH_P95_SLO * 1000:g} ms.",
+            [(p95(SEARCH_ENDPOINTS, i), "search p95")],
+            "s",
+            [(SEARCH_P95_SLO, "red")],
+        ),
+        _series(
+            ctx,
+            P_WEBHOOK_TREND,
+            "Webhook delivery success over time",
+            f"SLO > {WEBHOOK_SUCCESS_SLO:.0%}.",
+            [(webhook_success(i), "success")],
+            "percentunit",
+            [(WEBHOOK_SUCCESS_SLO, "green")],
+            base="red",
+        ),
+        _series(
+            ctx,
+            P_UPTIME_TREND,
+            "Backend up",
+            f"Share of backend targets up. SLO {AVAILABILITY_SLO:.1%} over 30 days.",
+            [(availability(i), "up")],
+            "percentunit",
+        ).span(24),
+    ]
+    builder = (
+        dash.Dashboard("Clipper SLO Compliance")
+        .uid(SLO_UID)
+        .description("Clipper's SLOs: availability, error rate, latency, search, webhooks, error budget.")
+        .tags(["clipper", "slo"])
+        .time("now-30d", "now")
+        .refresh("1m")
+        .timezone("browser")
+        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+    )
+    for row_id, title, panels in (
+        (ROW_COMPLIANCE, "SLO compliance (mean over the picked range)", compliance),
+        (ROW_BUDGET, "Error budget", budget),
+        (ROW_TRENDS, "Trends", trends),
+    ):
+        builder = builder.with_row(dash.Row(title).id(row_id))
+        for panel in panels:
+            builder = builder.with_panel(panel)
+    return builder
+
+
+def _jobs_dashboard(ctx: PackContext) -> dash.Dashboard:
+    i = "$__rate_interval"
+    rows = (
+        (
+            ROW_EXEC,
+            "Execution",
+            [
+                _series(
+                    ctx,
+                    P_EXECUTIONS,
+                    "Executions by status",
+                    "Job runs per second by job and outcome.",
+                    [
+                        (
+                            f"sum by (job_name, status) (rate(job_execution_total{{{JOB}}}[{i}]))",
+                            "{{job_name}} {{status}}",
+                        )
+                    ],
+                    "ops",
+                ),
+                _series(
+                    ctx,
+                    P_SUCCESS_RATE,
+                    "Success rate",
+                    "Successful runs over all runs, by job.",
+                    [(job_ratio("job_execution_total", i, JOB, status="success"), "{{job_name}}")],
+                    "percentunit",
+                ),
+                _series(
+                    ctx,
+                    P_FAILURE_RATE,
+                    "Failure rate",
+                    f"Failed runs over all runs. Warns above "
+                    f"{JOB_FAILURE_WARNING:.0%}, pages above {JOB_FAILURE_CRITICAL:.0%}.",
+                    [(job_ratio("job_execution_total", i, JOB), "{{job_name}}")],
+                    "percentunit",
+                    [(JOB_FAILURE_WARNING, "orange"), (JOB_FAILURE_CRITICAL, "red")],
+                ),
+                _series(
+                    ctx,
+                    P_SINCE_SUCCESS,
+                    "Time since last success",
+                    "Seconds since each job last succeeded. "
+                    f"Warns after {JOB_STALE_WARNING_S // 3600} h, "
+                    f"pages after {JOB_STALE_CRITICAL_S // 3600} h.",
+                    [(job_staleness(JOB), "{{job_name}}")],
+                    "s",
+                    [(JOB_STALE_WARNING_S, "orange"), (JOB_STALE_CRITICAL_S, "red")],
+                ),
+            ],
+        ),
+        (
+            ROW_DURATION,
+            "Duration",
+            [
+                _series(
+                    ctx,
+                    P_DURATION_P50,
+                    "Duration p50",
+                    "Median run duration by job.",
+                    [(job_p(0.5, i, JOB), "{{job_name}}")],
+                    "s",
+                ),
+                _series(
+                    ctx,
+                    P_DURATION_P95,
+                    "Duration p95",
+                    f"95th percentile run duration. Warns above "
+                    f"{JOB_P95_WARNING_S} s, pages above {JOB_P95_CRITICAL_S} s.",
+                    [(job_p(0.95, i, JOB), "{{job_name}}")],
+                    "s",
+                    [(JOB_P95_WARNING_S, "orange"), (JOB_P95_CRITICAL_S, "red")],
+                ),
+            ],
+        ),
+        (
+            ROW_QUEUE,
+            "Queues",
+            [
+                _series(
+                    ctx,
+                    P_QUEUE_SIZE,
+                    "Queue size",
+                    f"Items waiting per job. Pages above {QUEUE_SIZE_CRITICAL}.",
+                    [(queue_size(JOB), "{{job_name}}")],
+                    "short",
+                    [(QUEUE_SIZE_CRITICAL, "red")],
+                ),
+                _series(
+                    ctx,
+                    P_QUEUE_GROWTH,
+                    "Queue growth",
+                    f"Growth over the last {QUEUE_GROWTH_WINDOW} as a share "
+                    f"of the earlier size. Warns above {QUEUE_GROWTH_WARNING:.0%}.",
+                    [(queue_growth(JOB), "{{job_name}}")],
+                    "percentunit",
+                    [(QUEUE_GROWTH_WARNING, "orange")],
+                ),
+            ],
+        ),
+        (
+            ROW_ITEMS,
+            "Items",
+            [
+                _series(
+                    ctx,
+                    P_ITEMS,
+                    "Items processed by status",
+                    "Items per second by job and outcome (success, failed, skipped).",
+                    [
+                        (
+                            f"sum by (job_name, status) (rate(job_items_processed_total{{{JOB}}}[{i}]))",
+                            "{{job_name}} {{status}}",
+                        )
+                    ],
+                    "ops",
+                ),
+                _series(
+                    ctx,
+                    P_ITEM_FAILURE,
+                    "Item failure rate",
+                    f"Failed items over all items. Warns above {ITEM_FAILURE_WARNING:.0%}.",
+                    [(job_ratio("job_items_processed_total", i, JOB), "{{job_name}}")],
+                    "percentunit",
+                    [(ITEM_FAILURE_WARNING, "orange")],
+                ),
+            ],
+        ),
+    )
+    job_name = (
+        dash.QueryVariable("job_name")
+        .label("Job")
+        .description("Background jobs that reported executions in the range.")
+        .datasource(ds_ref(ctx, "prometheus"))
+        .query("label_values(job_execution_total, job_name)")
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
+        .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dm.VariableSort.ALPHABETICAL_ASC)
+    )
+    builder = (
+        dash.Dashboard("Clipper Background Jobs")
+        .uid(JOBS_UID)
+        .description("Clipper's scheduled jobs: execution status, duration, staleness, queues and items.")
+        .tags(["clipper", "background-jobs"])
+        .time("now-6h", "now")
+        .refresh("1m")
+        .timezone("browser")
+        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+        .variables([job_name])
+    )
+    for row_id, title, panels in rows:
+        builder = builder.with_row(dash.Row(title).id(row_id))
+        for panel in panels:
+            builder = builder.with_panel(panel)
+    return builder
+
+
+def _spec(ctx: PackContext, name: str, anchor: str, dashboard_uid: str, panel_id: int, **kw) -> AlertSpec:
+    return AlertSpec(
+        name=f"clipper_{name}",
+        datasource="prometheus",
+        every="1m",
+        runbook_url=f"{ctx.runbook_base_url}/clipper#{anchor}",
+        dashboard_uid=dashboard_uid,
+        panel_id=panel_id,
+        no_data_state="OK",
+        exec_err_state="Error",
+        **kw,
+    )
+
+
+def _slo_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
+    slo = {"category": "slo"}
+    budget = {"category": "error-budget"}
+    latency = (
+        ("list", LIST, LIST_P95_SLO, P_LIST_P95),
+        ("detail", DETAIL, DETAIL_P95_SLO, P_DETAIL_P95),
+        ("search", SEARCH_ENDPOINTS, SEARCH_P95_SLO, P_SEARCH_P95),
+    )
+    return (
+        _spec(
+            ctx,
+            "slo_availability",
+            "slo-availability",
+            SLO_UID,
+            P_AVAILABILITY,
+            title="Clipper availability SLO breach",
+            query=availability("1h"),
+            comparator="<",
+            thresholds={"critical": AVAILABILITY_SLO},
+            for_="5m",
+            lookback="1h",
+            labels=slo,
+            summary="Clipper backend availability below its SLO",
+            description=f"The backend was up {{{{ $values.B.Value }}}} of the last hour (SLO "
+            f"{AVAILABILITY_SLO:.1%}). Check the pods and recent deploys.",
+        ),
+        _spec(
+            ctx,
+            "slo_error_rate",
+            "slo-error-rate",
+            SLO_UID,
+            P_ERROR_RATE,
+            title="Clipper error rate SLO breach",
+            query=error_ratio("5m"),
+            comparator=">",
+            thresholds={"critical": ERROR_RATE_SLO},
+            for_="5m",
+            lookback="10m",
+            labels=slo,
+            summary="Clipper 5xx error rate above its SLO",
+            description=f"{{{{ $values.B.Value }}}} of requests failed with 5xx over 5m (SLO < "
+            f"{ERROR_RATE_SLO:.1%}).",
+        ),
+        *(
+            _spec(
+                ctx,
+                f"slo_latency_{kind}",
+                f"slo-latency-{kind}",
+                SLO_UID,
+                panel,
+                title=f"Clipper {kind} latency SLO breach",
+                query=p95(selector, "5m"),
+                comparator=">",
+                thresholds={"critical": target},
+                for_="5m",
+                lookback="10m",
+                labels=slo,
+                summary=f"Clipper {kind} endpoints p95 latency above its SLO",
+                description=f"p95 latency of {kind} endpoints is {{{{ $values.B.Value }}}} s over 5m (SLO < "
+                f"{target * 1000:g} ms).",
+            )
+            for kind, selector, target, panel in latency
+        ),
+        _spec(
+            ctx,
+            "error_budget_fast_burn",
+            "error-budget-fast-burn",
+            SLO_UID,
+            P_BURN_RATE,
+            title="Clipper error budget fast burn",
+            query=multi_window_burn("1h", "5m"),
+            comparator=">",
+            thresholds={"critical": FAST_BURN},
+            for_="2m",
+            lookback="10m",
+            labels=budget,
+            summary="Clipper is spending more than 10% of its 30-day error budget per hour",
+            description=f"Burn rate {{{{ $values.B.Value }}}} over both 1h and 5m (threshold {FAST_BURN:g}: "
+            "10% of the monthly budget in 1h).",
+        ),
+        _spec(
+            ctx,
+            "error_budget_medium_burn",
+            "error-budget-medium-burn",
+            SLO_UID,
+            P_BURN_RATE,
+            title="Clipper error budget medium burn",
+            query=multi_window_burn("6h", "30m"),
+            comparator=">",
+            thresholds={"warning": MEDIUM_BURN},
+            for_="15m",
+            lookback="10m",
+            labels=budget,
+            summary="Clipper is spending more than 25% of its 30-day error budget per 6 hours",
+            description="Burn rate {{ $values.B.Value }} over both 6h and 30m "
+            f"(threshold {MEDIUM_BURN:g}: "
+            "25% of the monthly budget in 6h).",
+        ),
+    )
+
+
+def _job_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
+    return (
+        _spec(
+            ctx,
+            "job_failure_rate",
+            "job-failing",
+            JOBS_UID,
+            P_FAILURE_RATE,
+            title="Clipper background job failing",
+            query=job_ratio("job_execution_total", "10m"),
+            comparator=">",
+            thresholds={"critical": JOB_FAILURE_CRITICAL, "warning": JOB_FAILURE_WARNING},
+            for_="10m",
+            for_by_severity={"critical": "5m"},
+            lookback="10m",
+            summary="Background job {{ $labels.job_name }} is failing",
+            description="{{ $values.B.Value }} of {{ $labels.job_name }} runs failed over 10m (warning > "
+            f"{JOB_FAILURE_WARNING:.0%}, critical > {JOB_FAILURE_CRITICAL:.0%}).",
+        ),
+        _spec(
+            ctx,
+            "job_stale",
+            "job-stale",
+            JOBS_UID,
+            P_SINCE_SUCCESS,
+            title="Clipper background job not succeeding",
+            query=job_staleness(),
+            comparator=">",
+            thresholds={"critical": JOB_STALE_CRITICAL_S, "warning": JOB_STALE_WARNING_S},
+            for_="5m",
+            lookback="5m",
+            summary="Background job {{ $labels.job_name }} has not succeeded recently",
+            description="{{ $labels.job_name }} last succeeded {{ $values.B.Value }} s ago (warning after "
+            f"{JOB_STALE_WARNING_S // 3600} h, critical after {JOB_STALE_CRITICAL_S // 3600} h).",
+        ),
+        _spec(
+            ctx,
+            "job_duration",
+            "job-duration",
+            JOBS_UID,
+            P_DURATION_P95,
+            title="Clipper background job slow",
+            query=job_p(0.95, "10m"),
+            comparator=">",
+            thresholds={"critical": JOB_P95_CRITICAL_S, "warning": JOB_P95_WARNING_S},
+            for_="10m",
+            lookback="10m",
+            summary="Background job {{ $labels.job_name }} runs slowly",
+            description="p95 duration of {{ $labels.job_name }} is {{ $values.B.Value }} s (warning > "
+            f"{JOB_P95_WARNING_S} s, critical > {JOB_P95_CRITICAL_S} s).",
+        ),
+        _spec(
+            ctx,
+            "job_queue_growing",
+            "job-queue-growing",
+            JOBS_UID,
+            P_QUEUE_GROWTH,
+            title="Clipper background job queue growing",
+            query=queue_growth(),
+            comparator=">",
+            thresholds={"warning": QUEUE_GROWTH_WARNING},
+            for_="5m",
+            lookback="5m",
+            summary="Queue of {{ $labels.job_name }} is growing",
+            description="The queue of {{ $labels.job_name }} grew by {{ $values.B.Value }} (ratio) over "
+            f"{QUEUE_GROWTH_WINDOW} (threshold {QUEUE_GROWTH_WARNING:.0%}).",
+        ),
+        _spec(
+            ctx,
+            "job_queue_size",
+            "job-queue-size",
+            JOBS_UID,
+            P_QUEUE_SIZE,
+            title="Clipper background job queue too large",
+            query=queue_size(),
+            comparator=">",
+            thresholds={"critical": QUEUE_SIZE_CRITICAL},
+            for_="5m",
+            lookback="5m",
+            summary="Queue of {{ $labels.job_name }} is too large",
+            description=f"{{{{ $values.B.Value }}}} items wait in the queue of {{{{ $labels.job_name }}}} "
+            f"(threshold {QUEUE_SIZE_CRITICAL}).",
+        ),
+        _spec(
+            ctx,
+            "job_item_failures",
+            "job-item-failures",
+            JOBS_UID,
+            P_ITEM_FAILURE,
+            title="Clipper background job item failures",
+            query=job_ratio("job_items_processed_total", "10m"),
+            comparator=">",
+            thresholds={"warning": ITEM_FAILURE_WARNING},
+            for_="10m",
+            lookback="10m",
+            summary="Background job {{ $labels.job_name }} fails many items",
+            description="{{ $values.B.Value }} of the items of {{ $labels.job_name }} failed over 10m "
+            f"(threshold {ITEM_FAILURE_WARNING:.0%}).",
+        ),
+    )
+
+
+def build(ctx: PackContext) -> Pack:
+    return Pack(
+        team=TEAM,
+        folder_uid=FOLDER_UID,
+        folder_title="Clipper",
+        dashboards=(dashboard(_slo_dashboard(ctx)), dashboard(_jobs_dashboard(ctx))),
+        alerts=_slo_alerts(ctx) + _job_alerts(ctx),
+        routes=(),  # the organisation's severity routing (routing.severityReceivers) serves Clipper
+    )
