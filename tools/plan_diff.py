@@ -1,0 +1,750 @@
+"""Semantic diff of the offline plan between a git ref and the working tree, as Markdown.
+
+    python -m tools.plan_diff --base origin/main                  # both stacks
+    python -m tools.plan_diff --base HEAD~1 --stack prod
+
+The base is rendered from a temporary `git worktree` of BASE (removed afterwards) with this same
+Python; the head is the working tree. Resources are matched by stable keys (type + name; rule uid;
+panel id; variable name; route matchers), never by position, and shown by what a reviewer knows:
+"panel Stuck Sites: red threshold 11 -> 12", "alert clerk-health-degraded-warn: for 10m -> 5m".
+
+Secrets: the plan holds "[secret]" for every secret value, so a changed secret cannot be seen
+there. A change marker is computed instead from what is visible in each tree's stack file: the
+receiver's plain settings and a hash of the encrypted (`secure:`) values it uses. A change shows as
+"changed", never with a value (not even the ciphertext). A secret changed outside the stack file
+(another secrets provider, `pulumi config set` not committed) is invisible offline: `pulumi preview`
+shows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "[secret]"
+DEFAULT_STACKS = ("staging", "prod")
+
+DASHBOARD = "grafana:oss/dashboard:Dashboard"
+RULE_GROUP = "grafana:alerting/ruleGroup:RuleGroup"
+CONTACT_POINT = "grafana:alerting/contactPoint:ContactPoint"
+POLICY = "grafana:alerting/notificationPolicy:NotificationPolicy"
+DATA_SOURCE = "grafana:oss/dataSource:DataSource"
+POSTGRES_PREFIX = "postgresql:"
+# Resource types shown by their own section; every other type goes to "Other resources".
+SPECIAL = {DASHBOARD, RULE_GROUP, CONTACT_POINT, POLICY, DATA_SOURCE}
+INTEGRATIONS = {
+    "slacks": "slack",
+    "pagerduties": "pagerduty",
+    "emails": "email",
+    "webhooks": "webhook",
+    "teams": "teams",
+    "opsgenies": "opsgenie",
+    "telegrams": "telegram",
+    "discords": "discord",
+}
+MAX_VALUE = 120
+
+
+class PlanError(Exception):
+    """A side of the diff could not be rendered."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting helpers
+
+
+def fmt(value: Any) -> str:
+    """A short, one-line rendering of a value; secrets stay "[secret]"."""
+    if value is None:
+        return "(none)"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = text.replace("\n", "⏎")
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def change(label: str, old: Any, new: Any) -> str:
+    if old == SECRET or new == SECRET:
+        return f"{label}: changed (secret; value not shown)"
+    if isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new or len(old) > 60):
+        return f"{label}: changed\n" + text_diff(old, new)
+    return f"{label}: {fmt(old)} -> {fmt(new)}"
+
+
+def text_diff(old: str, new: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=1)
+    body = [line for line in lines if not line.startswith(("---", "+++"))]
+    return "```diff\n" + "\n".join(body) + "\n```"
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """{"a": {"b": [1, {"c": 2}]}} -> {"a.b[0]": 1, "a.b[1].c": 2}; empty containers kept as leaves."""
+    out: dict[str, Any] = {}
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, list) and value and not all(isinstance(v, str | int | float) for v in value):
+        for i, item in enumerate(value):
+            out.update(flatten(item, f"{prefix}[{i}]"))
+    else:
+        out[prefix] = value
+    return out
+
+
+def field_changes(old: Any, new: Any, skip: tuple[str, ...] = ()) -> list[str]:
+    """Lines "path: old -> new" for every leaf that differs (added/removed leaves included)."""
+    a, b = flatten(old), flatten(new)
+    lines = []
+    for path in sorted(set(a) | set(b)):
+        if any(path == s or path.startswith((s + ".", s + "[")) for s in skip):
+            continue
+        if path not in a:
+            lines.append(f"{path}: + {fmt(b[path])}" if b[path] != SECRET else f"{path}: + (secret)")
+        elif path not in b:
+            lines.append(f"{path}: - removed")
+        elif a[path] != b[path]:
+            lines.append(change(path, a[path], b[path]))
+    return lines
+
+
+def parse_json(value: Any) -> Any:
+    if isinstance(value, str) and value != SECRET:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+@dataclass
+class Section:
+    title: str
+    items: list[tuple[str, list[str]]] = field(default_factory=list)  # (headline, detail lines)
+
+    def add(self, headline: str, details: list[str] | None = None) -> None:
+        self.items.append((headline, details or []))
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboards
+
+
+def _panels(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every panel (rows' nested panels included) by stable key: its id, else its title."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def visit(panels: list[dict[str, Any]]) -> None:
+        for p in panels or []:
+            key = f"id:{p['id']}" if "id" in p else f"title:{p.get('title', '')}"
+            out[key] = p
+            visit(p.get("panels") or [])
+
+    visit(model.get("panels") or [])
+    return out
+
+
+def _panel_name(panel: dict[str, Any]) -> str:
+    return panel.get("title") or f"#{panel.get('id')}"
+
+
+def _threshold_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Threshold steps matched by color: "red threshold 11 -> 12", "+ orange threshold at 7"."""
+
+    def steps(panel: dict[str, Any]) -> dict[str, Any]:
+        found = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("thresholds") or {}
+        out: dict[str, Any] = {}
+        for i, step in enumerate(found.get("steps") or []):
+            color = step.get("color", f"step {i}")
+            out[color if color not in out else f"{color} ({i})"] = step.get("value")
+        return out
+
+    a, b = steps(old), steps(new)
+    lines = []
+    for color in list(a) + [c for c in b if c not in a]:
+        if color not in b:
+            lines.append(
+                f"removed {color} threshold (was {fmt(a[color]) if a[color] is not None else 'base'})"
+            )
+        elif color not in a:
+            lines.append(f"added {color} threshold at {fmt(b[color]) if b[color] is not None else 'base'}")
+        elif a[color] != b[color]:
+            lines.append(f"{color} threshold {fmt(a[color])} -> {fmt(b[color])}")
+    mode_a = (((old.get("fieldConfig") or {}).get("defaults") or {}).get("thresholds") or {}).get("mode")
+    mode_b = (((new.get("fieldConfig") or {}).get("defaults") or {}).get("thresholds") or {}).get("mode")
+    if mode_a != mode_b:
+        lines.append(f"threshold mode {fmt(mode_a)} -> {fmt(mode_b)}")
+    return lines
+
+
+def _query_text(target: dict[str, Any]) -> Any:
+    for key in ("rawSql", "expr", "query", "expression"):
+        if key in target:
+            return target[key]
+    return None
+
+
+def _target_changes(old: list[dict[str, Any]], new: list[dict[str, Any]], what: str = "query") -> list[str]:
+    a = {t.get("refId", str(i)): t for i, t in enumerate(old or [])}
+    b = {t.get("refId", str(i)): t for i, t in enumerate(new or [])}
+    lines = []
+    for ref in sorted(set(a) | set(b)):
+        if ref not in a:
+            lines.append(f"added {what} {ref}: {fmt(_query_text(b[ref]))}")
+        elif ref not in b:
+            lines.append(f"removed {what} {ref}")
+        elif a[ref] != b[ref]:
+            qa, qb = _query_text(a[ref]), _query_text(b[ref])
+            if qa != qb:
+                lines.append(change(f"{what} {ref}", qa, qb))
+            rest = field_changes(
+                {k: v for k, v in a[ref].items() if k not in ("rawSql", "expr", "query", "expression")},
+                {k: v for k, v in b[ref].items() if k not in ("rawSql", "expr", "query", "expression")},
+            )
+            lines += [f"{what} {ref} {line}" for line in rest]
+    return lines
+
+
+def panel_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    lines = []
+    for key, label in (("type", "type"), ("title", "title")):
+        if old.get(key) != new.get(key):
+            lines.append(f"{label} {fmt(old.get(key))} -> {fmt(new.get(key))}")
+    unit_a = ((old.get("fieldConfig") or {}).get("defaults") or {}).get("unit")
+    unit_b = ((new.get("fieldConfig") or {}).get("defaults") or {}).get("unit")
+    if unit_a != unit_b:
+        lines.append(f"unit {fmt(unit_a)} -> {fmt(unit_b)}")
+    lines += _threshold_changes(old, new)
+    lines += _target_changes(old.get("targets") or [], new.get("targets") or [])
+
+    def rest(panel: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in panel.items() if k not in ("type", "title", "targets", "panels", "id")}
+        defaults = dict(((out.get("fieldConfig") or {}).get("defaults")) or {})
+        defaults.pop("unit", None)
+        defaults.pop("thresholds", None)
+        if "fieldConfig" in out:
+            out["fieldConfig"] = {**out["fieldConfig"], "defaults": defaults}
+        return out
+
+    lines += field_changes(rest(old), rest(new))
+    return lines
+
+
+def dashboard_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    lines = []
+    pa, pb = _panels(old), _panels(new)
+    for key in pa:
+        if key not in pb:
+            lines.append(f"removed panel {_panel_name(pa[key])} ({pa[key].get('type')})")
+    for key in pb:
+        if key not in pa:
+            lines.append(f"added panel {_panel_name(pb[key])} ({pb[key].get('type')})")
+    for key in pa:
+        if key in pb and pa[key] != pb[key]:
+            lines += [f"panel {_panel_name(pb[key])}: {line}" for line in panel_changes(pa[key], pb[key])]
+    va = {v.get("name"): v for v in (old.get("templating") or {}).get("list") or []}
+    vb = {v.get("name"): v for v in (new.get("templating") or {}).get("list") or []}
+    for name in va:
+        if name not in vb:
+            lines.append(f"removed variable {name}")
+    for name in vb:
+        if name not in va:
+            lines.append(f"added variable {name} ({vb[name].get('type')})")
+    for name in va:
+        if name in vb and va[name] != vb[name]:
+            lines += [f"variable {name}: {line}" for line in field_changes(va[name], vb[name])]
+    skip = ("panels", "templating", "version", "id")
+    lines += [f"dashboard {line}" for line in field_changes(old, new, skip=skip)]
+    return lines
+
+
+def _dashboards(plan: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """uid -> (model, other inputs)."""
+    out = {}
+    for r in _of_type(plan, DASHBOARD):
+        inputs = dict(r["inputs"])
+        model = parse_json(inputs.pop("configJson", "{}"))
+        model = model if isinstance(model, dict) else {"configJson": model}
+        out[model.get("uid") or r["name"]] = (model, inputs)
+    return out
+
+
+def diff_dashboards(base: dict[str, Any], head: dict[str, Any]) -> Section:
+    section = Section("Dashboards")
+    a, b = _dashboards(base), _dashboards(head)
+    for uid in sorted(set(a) | set(b)):
+        if uid not in b:
+            section.add(f"dashboard **{uid}** ({a[uid][0].get('title')}): removed")
+        elif uid not in a:
+            model = b[uid][0]
+            section.add(
+                f"dashboard **{uid}** ({model.get('title')}): added, {len(_panels(model))} panels",
+                [f"added panel {_panel_name(p)} ({p.get('type')})" for p in _panels(model).values()],
+            )
+        elif a[uid] != b[uid]:
+            details = dashboard_changes(a[uid][0], b[uid][0]) + field_changes(a[uid][1], b[uid][1])
+            details = details or ["panel order changed"]
+            section.add(f"dashboard **{uid}** ({b[uid][0].get('title')}) changed", details)
+    return section
+
+
+# ---------------------------------------------------------------------------------------------
+# Alert rules
+
+
+def _rules(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """rule uid -> rule (datas' JSON models parsed), with its group's name, folder and interval."""
+    out = {}
+    for r in _of_type(plan, RULE_GROUP):
+        group = r["inputs"]
+        for i, rule in enumerate(group.get("rules") or []):
+            rule = dict(rule)
+            rule["datas"] = [{**d, "model": parse_json(d.get("model"))} for d in rule.get("datas") or []]
+            rule["group"] = group.get("name")
+            rule["folderUid"] = group.get("folderUid")
+            rule["intervalSeconds"] = group.get("intervalSeconds")
+            out[rule.get("uid") or f"{r['name']}[{i}]"] = rule
+    return out
+
+
+def _condition(rule: dict[str, Any]) -> str | None:
+    """The threshold of a rule, read from its threshold/classic-condition expressions."""
+    ops = {"gt": ">", "lt": "<", "within_range": "within", "outside_range": "outside", "eq": "=", "ne": "!="}
+    found = []
+    for d in rule.get("datas") or []:
+        model = d.get("model")
+        if isinstance(model, dict) and model.get("type") in ("threshold", "classic_conditions"):
+            for cond in model.get("conditions") or []:
+                ev = cond.get("evaluator") or {}
+                params = " ".join(fmt(p) for p in ev.get("params") or [])
+                found.append(
+                    f"{model.get('expression', '')} {ops.get(ev.get('type'), ev.get('type'))} {params}"
+                )
+    return "; ".join(found) or None
+
+
+def rule_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    lines = []
+    ca, cb = _condition(old), _condition(new)
+    if ca != cb:
+        lines.append(f"threshold {fmt(ca)} -> {fmt(cb)}")
+    da = {d.get("refId"): d for d in old.get("datas") or []}
+    db = {d.get("refId"): d for d in new.get("datas") or []}
+    for ref in sorted(set(da) | set(db)):
+        if ref not in da:
+            lines.append(f"added query {ref}: {fmt(_query_text(db[ref].get('model') or {}))}")
+        elif ref not in db:
+            lines.append(f"removed query {ref}")
+        elif da[ref] != db[ref]:
+            ma, mb = da[ref].get("model") or {}, db[ref].get("model") or {}
+            qa, qb = _query_text(ma), _query_text(mb)
+            if qa != qb:
+                lines.append(change(f"query {ref}", qa, qb))
+            skip_keys = ("rawSql", "expr", "query", "expression", "conditions")
+            ra = {**da[ref], "model": {k: v for k, v in ma.items() if k not in skip_keys}}
+            rb = {**db[ref], "model": {k: v for k, v in mb.items() if k not in skip_keys}}
+            lines += [f"query {ref} {line}" for line in field_changes(ra, rb)]
+    for key, label in (("for", "for"), ("group", "group"), ("intervalSeconds", "evaluated every (s)")):
+        if old.get(key) != new.get(key):
+            lines.append(f"{label} {fmt(old.get(key))} -> {fmt(new.get(key))}")
+    for key in ("labels", "annotations"):
+        a, b = old.get(key) or {}, new.get(key) or {}
+        for name in sorted(set(a) | set(b)):
+            if name not in a:
+                lines.append(f"added {key[:-1]} {name}={fmt(b[name])}")
+            elif name not in b:
+                lines.append(f"removed {key[:-1]} {name}")
+            elif a[name] != b[name]:
+                lines.append(change(f"{key[:-1]} {name}", a[name], b[name]))
+    skip = ("datas", "for", "group", "intervalSeconds", "labels", "annotations")
+    lines += field_changes(old, new, skip=skip)
+    return lines
+
+
+def diff_rules(base: dict[str, Any], head: dict[str, Any]) -> Section:
+    section = Section("Alert rules")
+    a, b = _rules(base), _rules(head)
+    for uid in sorted(set(a) | set(b)):
+        if uid not in b:
+            section.add(f"alert {uid}: removed ({fmt(a[uid].get('title') or a[uid].get('name'))})")
+        elif uid not in a:
+            rule = b[uid]
+            section.add(
+                f"alert {uid}: added ({fmt(rule.get('title') or rule.get('name'))})",
+                [
+                    f"threshold {fmt(_condition(rule))}, for {fmt(rule.get('for'))}, "
+                    f"group {fmt(rule.get('group'))}"
+                ]
+                + [f"label {k}={fmt(v)}" for k, v in sorted((rule.get("labels") or {}).items())],
+            )
+        elif a[uid] != b[uid]:
+            for line in rule_changes(a[uid], b[uid]):
+                head_line, _, rest = line.partition("\n")
+                section.add(f"alert {uid}: {head_line}", [rest] if rest else [])
+    return section
+
+
+# ---------------------------------------------------------------------------------------------
+# Notification policy
+
+
+def _matchers(node: dict[str, Any]) -> list[str]:
+    return [f"{m.get('label')}{m.get('match', '=')}{m.get('value')}" for m in node.get("matchers") or []]
+
+
+def _routes(plan: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Map "route team=clerk severity=critical" -> contact point -> its settings (order kept)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def visit(node: dict[str, Any], path: list[str], root: bool) -> None:
+        label = "route " + " ".join(path) if path else "route (root)"
+        settings = {k: v for k, v in node.items() if k not in ("policies", "matchers", "contactPoint")}
+        receiver = node.get("contactPoint") or "(inherited)"
+        slot = out.setdefault(label, {})
+        slot[receiver if receiver not in slot else f"{receiver} (#{len(slot) + 1})"] = settings
+        for child in node.get("policies") or []:
+            visit(child, path + _matchers(child), False)
+
+    for r in _of_type(plan, POLICY):
+        visit(r["inputs"], [], True)
+    return out
+
+
+def diff_policy(base: dict[str, Any], head: dict[str, Any]) -> Section:
+    section = Section("Notification policy")
+    a, b = _routes(base), _routes(head)
+    for route in list(a) + [r for r in b if r not in a]:
+        if route not in b:
+            section.add(f"{route}: removed (was " + ", ".join(a[route]) + ")")
+            continue
+        if route not in a:
+            section.add(f"{route}: added -> " + ", ".join(b[route]), _route_settings(b[route]))
+            continue
+        parts, details = [], []
+        for receiver in a[route]:
+            if receiver not in b[route]:
+                parts.append(f"- {receiver}")
+        for receiver in b[route]:
+            if receiver not in a[route]:
+                parts.append(f"+ {receiver}")
+        for receiver in a[route]:
+            if receiver in b[route] and a[route][receiver] != b[route][receiver]:
+                details += [
+                    f"{receiver}: {line}" for line in field_changes(a[route][receiver], b[route][receiver])
+                ]
+        if parts or details:
+            section.add(f"{route}: " + (", ".join(parts) if parts else "changed"), details)
+    return section
+
+
+def _route_settings(receivers: dict[str, dict[str, Any]]) -> list[str]:
+    return [
+        f"{name}: " + ", ".join(f"{k}={fmt(v)}" for k, v in sorted(s.items()))
+        for name, s in receivers.items()
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Contact points and secrets
+
+
+def _secure_hashes(config: dict[str, Any]) -> dict[str, str]:
+    """Config key -> short hash of its encrypted value. Never the value or the ciphertext."""
+    out = {}
+    for key, value in (config or {}).items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            out[key] = hashlib.sha256(str(value["secure"]).encode()).hexdigest()[:12]
+    return out
+
+
+def _receivers_config(config: dict[str, Any]) -> dict[str, Any]:
+    for key, value in (config or {}).items():
+        if key.split(":")[-1] == "receivers" and isinstance(value, dict):
+            return value
+    return {}
+
+
+def _namespace(config: dict[str, Any]) -> str:
+    for key in config or {}:
+        if key.split(":")[-1] == "receivers":
+            return key.split(":")[0]
+    return "observability"
+
+
+def receiver_marker(config: dict[str, Any], name: str) -> str | None:
+    """Fingerprint of what decides a contact point's secret settings, from the visible stack file:
+    its plain receiver settings plus the hashes of the encrypted values it may use."""
+    spec = _receivers_config(config).get(name)
+    if spec is None:
+        return None
+    hashes = _secure_hashes(config)
+    ns = _namespace(config)
+    keys = {f"{ns}:slackToken"} if spec.get("type") == "slack" else set()
+    if isinstance(spec.get("secret"), str):
+        keys.add(f"{ns}:{spec['secret']}")
+    used = {k: hashes.get(k) for k in sorted(keys)}
+    return hashlib.sha256(json.dumps([spec, used], sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _contact_points(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["inputs"].get("name") or r["name"]: r["inputs"] for r in _of_type(plan, CONTACT_POINT)}
+
+
+def _integrations(inputs: dict[str, Any]) -> list[str]:
+    return sorted(INTEGRATIONS.get(k, k) for k in inputs if k not in ("name", "disableProvenance"))
+
+
+def diff_contact_points(
+    base: dict[str, Any], head: dict[str, Any], base_config: dict[str, Any], head_config: dict[str, Any]
+) -> Section:
+    section = Section("Contact points")
+    a, b = _contact_points(base), _contact_points(head)
+    ra, rb = _receivers_config(base_config), _receivers_config(head_config)
+    for name in sorted(set(a) | set(b)):
+        if name not in b:
+            section.add(f"contact point {name}: removed ({', '.join(_integrations(a[name]))})")
+            continue
+        if name not in a:
+            section.add(f"contact point {name}: added ({', '.join(_integrations(b[name]))})")
+            continue
+        details = []
+        ia, ib = _integrations(a[name]), _integrations(b[name])
+        if ia != ib:
+            details.append(f"integration {', '.join(ia)} -> {', '.join(ib)}")
+        # Visible (non-secret) inputs: shown as they are; "[secret]" ones never shown.
+        for line in field_changes(a[name], b[name]):
+            if "secret" not in line:
+                details.append(line)
+        # Plain receiver settings from the stack file (type, channel, addresses, secret key name).
+        details += [f"config {line}" for line in field_changes(ra.get(name) or {}, rb.get(name) or {})]
+        secret_fields = [k for k in b[name] if b[name][k] == SECRET]
+        ma, mb = receiver_marker(base_config, name), receiver_marker(head_config, name)
+        if secret_fields and ma != mb:
+            details.append(
+                f"{', '.join(INTEGRATIONS.get(k, k) for k in secret_fields)} settings: changed "
+                "(secret; values not shown, compare with `pulumi preview`)"
+            )
+        if details:
+            section.add(f"contact point {name}: changed", details)
+    return section
+
+
+def diff_stack_secrets(base_config: dict[str, Any], head_config: dict[str, Any]) -> Section:
+    section = Section("Secrets in the stack file")
+    a, b = _secure_hashes(base_config), _secure_hashes(head_config)
+    for key in sorted(set(a) | set(b)):
+        if key not in b:
+            section.add(f"secret {key}: removed")
+        elif key not in a:
+            section.add(f"secret {key}: added (value not shown)")
+        elif a[key] != b[key]:
+            section.add(f"secret {key}: changed (value not shown)")
+    return section
+
+
+# ---------------------------------------------------------------------------------------------
+# Data sources, Postgres, everything else
+
+
+def _decoded(inputs: dict[str, Any]) -> dict[str, Any]:
+    out = dict(inputs)
+    for key in ("jsonDataEncoded", "secureJsonDataEncoded"):
+        if key in out:
+            out[key.replace("Encoded", "")] = parse_json(out.pop(key))
+    return out
+
+
+def diff_data_sources(base: dict[str, Any], head: dict[str, Any]) -> Section:
+    section = Section("Data sources")
+    a = {r["inputs"].get("uid") or r["name"]: _decoded(r["inputs"]) for r in _of_type(base, DATA_SOURCE)}
+    b = {r["inputs"].get("uid") or r["name"]: _decoded(r["inputs"]) for r in _of_type(head, DATA_SOURCE)}
+    for uid in sorted(set(a) | set(b)):
+        if uid not in b:
+            section.add(f"data source {uid}: removed ({a[uid].get('type')})")
+        elif uid not in a:
+            section.add(f"data source {uid}: added ({b[uid].get('type')}, {fmt(b[uid].get('url'))})")
+        elif a[uid] != b[uid]:
+            section.add(f"data source {uid}: changed", field_changes(a[uid], b[uid]))
+    return section
+
+
+def _generic(title: str, base: dict[str, Any], head: dict[str, Any], wanted) -> Section:
+    section = Section(title)
+    a = {(r["type"], r["name"]): r for r in base.get("resources") or [] if wanted(r["type"])}
+    b = {(r["type"], r["name"]): r for r in head.get("resources") or [] if wanted(r["type"])}
+    for key in sorted(set(a) | set(b)):
+        kind = key[0].split(":")[-1]
+        label = f"{kind} {key[1]}"
+        if key not in b:
+            section.add(f"{label}: removed")
+        elif key not in a:
+            section.add(f"{label}: added", field_changes({}, b[key]["inputs"]))
+        elif a[key] != b[key]:
+            details = field_changes(a[key]["inputs"], b[key]["inputs"])
+            details += [f"option {line}" for line in field_changes(a[key]["options"], b[key]["options"])]
+            if a[key].get("parent") != b[key].get("parent"):
+                details.append(f"parent {fmt(a[key].get('parent'))} -> {fmt(b[key].get('parent'))}")
+            section.add(f"{label}: changed", details)
+    return section
+
+
+def _of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
+    return [r for r in plan.get("resources") or [] if r["type"] == type_]
+
+
+def diff_plans(
+    base: dict[str, Any],
+    head: dict[str, Any],
+    base_config: dict[str, Any] | None = None,
+    head_config: dict[str, Any] | None = None,
+) -> list[Section]:
+    """Every section with at least one change. Configs are the stacks' `config:` mappings."""
+    base_config, head_config = base_config or {}, head_config or {}
+    sections = [
+        diff_dashboards(base, head),
+        diff_rules(base, head),
+        diff_policy(base, head),
+        diff_contact_points(base, head, base_config, head_config),
+        diff_stack_secrets(base_config, head_config),
+        diff_data_sources(base, head),
+        _generic("Postgres role and grants", base, head, lambda t: t.startswith(POSTGRES_PREFIX)),
+        _generic(
+            "Other resources",
+            base,
+            head,
+            lambda t: t not in SPECIAL and not t.startswith(POSTGRES_PREFIX) and t != RULE_GROUP,
+        ),
+    ]
+    # Rule groups themselves (added/removed groups); rule-level changes are in "Alert rules".
+    groups = _generic("Rule groups", base, head, lambda t: t == RULE_GROUP)
+    groups.items = [(h, []) for h, _ in groups.items if not h.endswith(": changed")]
+    sections.insert(2, groups)
+    outputs = Section("Stack outputs")
+    outputs.items = [
+        (line, []) for line in field_changes(base.get("outputs") or {}, head.get("outputs") or {})
+    ]
+    sections.append(outputs)
+    return [s for s in sections if s.items]
+
+
+def render_markdown(stack: str, sections: list[Section]) -> str:
+    lines = [f"## Stack `{stack}`", ""]
+    if not sections:
+        return "\n".join(lines + ["no changes", ""])
+    for section in sections:
+        lines += [f"### {section.title}", ""]
+        for headline, details in section.items:
+            lines.append(f"- {_indent(headline, 2)}")
+            for detail in details:
+                lines.append(f"  - {_indent(detail, 4)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _indent(text: str, width: int) -> str:
+    return text.replace("\n", "\n" + " " * width)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering both sides
+
+
+def stack_config(tree: Path, stack: str) -> dict[str, Any]:
+    path = tree / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        return {}
+    return (yaml.safe_load(path.read_text()) or {}).get("config", {}) or {}
+
+
+def render(tree: Path, stack: str, out: Path) -> dict[str, Any]:
+    """The offline plan of `tree` (a checkout of this project) for `stack`; empty if it has no such stack."""
+    if not (tree / f"Pulumi.{stack}.yaml").exists():
+        return {"resources": [], "outputs": {}}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.plan", "--stack", stack, "--out", str(out)],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise PlanError(
+            f"offline plan of {stack} failed in {tree}:\n{proc.stderr.strip() or proc.stdout.strip()}"
+        )
+    return json.loads((out / stack / "plan.json").read_text())
+
+
+def git(*args: str, cwd: Path) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PlanError(f"git {' '.join(args)}: {proc.stderr.strip()}")
+    return proc.stdout.strip()
+
+
+def plan_diff(base_ref: str, stacks: list[str], tree: Path = ROOT) -> tuple[str, bool]:
+    """Markdown of the diff for each stack, and whether anything changed."""
+    top = Path(git("rev-parse", "--show-toplevel", cwd=tree))
+    sub = tree.resolve().relative_to(top.resolve())
+    commit = git("rev-parse", "--verify", f"{base_ref}^{{commit}}", cwd=tree)
+    parts = [f"# Offline plan diff: `{base_ref}` ({commit[:10]}) -> working tree", ""]
+    changed = False
+    with tempfile.TemporaryDirectory(prefix="plan-diff-") as tmp:
+        worktree = Path(tmp) / "base"
+        git("worktree", "add", "--detach", "--quiet", str(worktree), commit, cwd=tree)
+        try:
+            for stack in stacks:
+                base_tree = worktree / sub
+                base = render(base_tree, stack, Path(tmp) / "base-out")
+                head = render(tree, stack, Path(tmp) / "head-out")
+                sections = diff_plans(base, head, stack_config(base_tree, stack), stack_config(tree, stack))
+                changed = changed or bool(sections)
+                parts.append(render_markdown(stack, sections))
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(worktree)], cwd=tree, capture_output=True
+            )
+            subprocess.run(["git", "worktree", "prune"], cwd=tree, capture_output=True)
+    if not changed:
+        parts.append("no changes\n")
+    parts.append(
+        "_Offline plan: secret values are never shown; a secret changed outside the stack file is "
+        "invisible here and shows in `pulumi preview` only._\n"
+    )
+    return "\n".join(parts), changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="git ref to compare the working tree with")
+    parser.add_argument(
+        "--stack",
+        action="append",
+        help="stack(s) to compare; repeat or separate by spaces/commas (default: staging and prod)",
+    )
+    parser.add_argument("--output", help="also write the Markdown to this file")
+    parser.add_argument(
+        "--exit-code", action="store_true", help="exit 1 when there are changes (like git diff)"
+    )
+    args = parser.parse_args(argv)
+    stacks = [s for item in args.stack or [] for s in item.replace(",", " ").split()] or list(DEFAULT_STACKS)
+    try:
+        text, changed = plan_diff(args.base, stacks)
+    except PlanError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text)
+    return 1 if args.exit_code and changed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
