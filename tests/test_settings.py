@@ -94,7 +94,9 @@ def test_staging_may_not_define_a_paging_receiver():
 )
 def test_each_bad_value_is_named(section, key, value):
     prod = read_stack_config("prod")
-    found = problems("prod", overrides={f"observability:{section}": {**prod[f"observability:{section}"], key: value}})
+    found = problems(
+        "prod", overrides={f"observability:{section}": {**prod[f"observability:{section}"], key: value}}
+    )
     assert f"observability:{section}.{key}" in found
 
 

@@ -16,9 +16,10 @@ import logging
 import shutil
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -198,8 +199,9 @@ def render_plan(
     logger.handlers = [WarningCollector()]
     asyncio.set_event_loop(asyncio.new_event_loop())
     runtime_settings.ROOT.set(None)
-    mocks.set_mocks(Mocks(), project=project, stack=stack, preview=False, logger=logger,
-                    monitor=Monitor(Mocks()))
+    mocks.set_mocks(
+        Mocks(), project=project, stack=stack, preview=False, logger=logger, monitor=Monitor(Mocks())
+    )
     pulumi.runtime.set_all_config(config, secret_keys)
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()
@@ -281,7 +283,11 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     out = write_plan(result, Path(args.out))
     print(summary(result, out))
-    return 0
+    from tools.dashboard_lint import lint_plan, report
+
+    findings = lint_plan(result)  # dashboards and alert queries against the stack's own data sources
+    report(findings)
+    return 4 if findings else 0
 
 
 if __name__ == "__main__":

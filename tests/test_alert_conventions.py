@@ -1,0 +1,228 @@
+"""Alert conventions over every pack: labels, annotations, panel links, states, uids, thresholds.
+
+Checked twice: on the packs' AlertSpecs (plain data, before any engine) and on the rules the
+offline plan registers (what Grafana receives), so neither the specs nor the builder can drift.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from components.datasources import UIDS
+from components.specs import SEVERITIES, AlertSpec, Pack, PackContext
+from dashboards import build_packs
+from tests.conftest import STACKS, plan_of
+from tests.helpers import of_type
+from tools.plan import read_stack_config
+
+RULES = "grafana:alerting/ruleGroup:RuleGroup"
+NO_DATA_STATES = {"OK", "NoData", "Alerting"}
+ERROR_STATES = {"OK", "Error", "Alerting"}
+UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # Grafana's uid alphabet and limit
+
+
+def context(stack: str) -> PackContext:
+    """The PackContext the program builds, from the stack file's plain settings."""
+    raw = read_stack_config(stack)
+    return PackContext(
+        stack=stack,
+        grafana_url=raw["observability:grafana"]["url"],
+        datasource_uids=dict(UIDS),
+        runbook_base_url=raw["observability:runbookBaseUrl"],
+        options=raw.get("observability:packs") or {},
+    )
+
+
+def packs(stack: str) -> tuple[Pack, ...]:
+    return build_packs(context(stack))
+
+
+def specs(stack: str) -> list[tuple[Pack, AlertSpec]]:
+    return [(p, a) for p in packs(stack) for a in p.alerts]
+
+
+def panel_ids(model: dict[str, Any]) -> set[int]:
+    ids = set()
+    for panel in model.get("panels") or []:
+        ids.add(panel.get("id"))
+        ids.update(child.get("id") for child in panel.get("panels") or [])
+    return ids
+
+
+def plan_rules(stack: str) -> list[tuple[str, dict[str, Any]]]:
+    """(folder uid, rule inputs) of every rule the plan registers."""
+    return [
+        (g["inputs"]["folderUid"], r)
+        for g in of_type(plan_of(stack).plan, RULES)
+        for r in g["inputs"]["rules"]
+    ]
+
+
+def is_url(text: str) -> bool:
+    parsed = urlparse(text or "")
+    return parsed.scheme in ("http", "https") and bool(parsed.hostname)
+
+
+@pytest.fixture(params=STACKS)
+def stack(request) -> str:
+    return request.param
+
+
+def test_every_stack_has_alerts(stack):
+    assert specs(stack)
+    assert plan_rules(stack)
+
+
+# --- the specs ---
+
+
+def test_severities_team_summary_and_runbook(stack):
+    for pack, spec in specs(stack):
+        where = f"{pack.team}/{spec.name}"
+        assert spec.thresholds and set(spec.thresholds) <= set(SEVERITIES), where
+        assert pack.team and re.match(r"^[a-z0-9][a-z0-9_-]*$", pack.team), where
+        assert spec.labels.get("team", pack.team) == pack.team, f"{where} overrides its team label"
+        assert "severity" not in spec.labels, f"{where}: severity comes from the thresholds"
+        assert spec.summary.strip() and spec.description.strip(), where
+        assert is_url(spec.runbook_url), f"{where}: runbook_url {spec.runbook_url!r}"
+
+
+def test_panel_links_point_to_existing_panels(stack):
+    dashboards = {d.uid: d.model for p in packs(stack) for d in p.dashboards}
+    for pack, spec in specs(stack):
+        where = f"{pack.team}/{spec.name}"
+        assert spec.dashboard_uid in dashboards, f"{where}: no dashboard {spec.dashboard_uid}"
+        assert spec.panel_id in panel_ids(dashboards[spec.dashboard_uid]), (
+            f"{where}: no panel {spec.panel_id}"
+        )
+
+
+def test_no_data_and_error_states_are_valid(stack):
+    for pack, spec in specs(stack):
+        assert spec.no_data_state in NO_DATA_STATES, f"{pack.team}/{spec.name}"
+        assert spec.exec_err_state in ERROR_STATES, f"{pack.team}/{spec.name}"
+
+
+def test_warning_fires_before_critical(stack):
+    """For ">" each lower severity has a lower threshold; for "<" a higher one."""
+    order = ("info", "warning", "critical")
+    for pack, spec in specs(stack):
+        levels = [spec.thresholds[s] for s in order if s in spec.thresholds]
+        ascending = levels == sorted(levels) and len(set(levels)) == len(levels)
+        descending = levels == sorted(levels, reverse=True) and len(set(levels)) == len(levels)
+        assert ascending if spec.comparator == ">" else descending, (
+            f"{pack.team}/{spec.name}: {spec.comparator} {dict(spec.thresholds)}"
+        )
+
+
+def test_rule_uids_are_deterministic_short_and_unique_across_the_org(stack):
+    first = [a.rule_uid(s) for _, a in specs(stack) for s in a.thresholds]
+    second = [a.rule_uid(s) for _, a in specs(stack) for s in a.thresholds]
+    assert first == second
+    assert all(UID.match(uid) for uid in first), [u for u in first if not UID.match(u)]
+    duplicates = sorted({u for u in first if first.count(u) > 1})
+    assert not duplicates, f"rule uids used twice: {duplicates}"
+
+
+def test_alert_names_are_unique(stack):
+    names = [a.name for _, a in specs(stack)]
+    assert len(names) == len(set(names))
+
+
+# --- the rules Grafana receives ---
+
+
+def test_planned_rules_carry_the_conventions(stack):
+    dashboards = plan_of(stack).dashboards
+    for _folder, rule in plan_rules(stack):
+        where = rule["uid"]
+        labels, notes = rule["labels"], rule["annotations"]
+        assert labels["severity"] in SEVERITIES, where
+        assert labels.get("team"), where
+        assert notes.get("summary", "").strip(), where
+        assert is_url(notes.get("runbook_url")), where
+        uid, panel = notes.get("__dashboardUid__"), notes.get("__panelId__")
+        assert uid in dashboards, f"{where}: links to missing dashboard {uid}"
+        assert panel and int(panel) in panel_ids(dashboards[uid]), f"{where}: links to missing panel {panel}"
+        assert rule.get("noDataState") in NO_DATA_STATES, f"{where}: no-data state not explicit"
+        assert rule.get("execErrState") in ERROR_STATES, f"{where}: error state not explicit"
+        assert rule.get("for"), f"{where}: `for` not explicit"
+
+
+def test_planned_rule_uids_unique_and_titles_unique_per_folder(stack):
+    rules = plan_rules(stack)
+    uids = [r["uid"] for _, r in rules]
+    assert len(uids) == len(set(uids))
+    assert all(UID.match(u) for u in uids)
+    titles = [(folder, r["name"]) for folder, r in rules]
+    assert len(titles) == len(set(titles)), "Grafana requires unique rule titles in a folder"
+
+
+def test_planned_rules_are_the_specs(stack):
+    expected = {a.rule_uid(s) for _, a in specs(stack) for s in a.thresholds}
+    assert {r["uid"] for _, r in plan_rules(stack)} == expected
+
+
+def test_two_plans_give_the_same_rules(stack):
+    from tools.plan import render_plan
+
+    again = render_plan(stack)
+    assert of_type(again.plan, RULES) == of_type(plan_of(stack).plan, RULES)
+
+
+# --- the checks can fail ---
+
+
+def _spec(**overrides: Any) -> AlertSpec:
+    base = dict(
+        name="x_high",
+        title="X high",
+        datasource="prometheus",
+        query="up",
+        comparator=">",
+        thresholds={"warning": 5, "critical": 10},
+        for_="5m",
+        every="1m",
+        summary="s",
+        description="d",
+        runbook_url="https://runbooks.example.com/x",
+        dashboard_uid="d",
+        panel_id=1,
+    )
+    return AlertSpec(**{**base, **overrides})
+
+
+def test_threshold_order_check_catches_inversions(monkeypatch):
+    bad_pack = Pack("t", "t", "T", (), (_spec(thresholds={"warning": 10, "critical": 5}),), ())
+    monkeypatch.setitem(globals(), "packs", lambda stack: (bad_pack,))
+    with pytest.raises(AssertionError, match="x_high"):
+        test_warning_fires_before_critical("prod")
+    below = Pack("t", "t", "T", (), (_spec(comparator="<", thresholds={"warning": 5, "critical": 10}),), ())
+    monkeypatch.setitem(globals(), "packs", lambda stack: (below,))
+    with pytest.raises(AssertionError, match="x_high"):
+        test_warning_fires_before_critical("prod")
+
+
+def test_uid_check_catches_collisions_from_truncation(monkeypatch):
+    long = "a_very_long_alert_name_that_is_cut_at_forty"
+    pack = Pack("t", "t", "T", (), (_spec(name=long + "_one"), _spec(name=long + "_two")), ())
+    monkeypatch.setitem(globals(), "packs", lambda stack: (pack,))
+    with pytest.raises(AssertionError, match="used twice"):
+        test_rule_uids_are_deterministic_short_and_unique_across_the_org("prod")
+
+
+def test_panel_link_check_catches_a_missing_panel(monkeypatch):
+    from components.specs import Dashboard
+
+    board = Dashboard("d", "D", {"uid": "d", "panels": [{"id": 1, "type": "row", "panels": [{"id": 2}]}]})
+    ok = Pack("t", "t", "T", (board,), (_spec(panel_id=2),), ())
+    monkeypatch.setitem(globals(), "packs", lambda stack: (ok,))
+    test_panel_links_point_to_existing_panels("prod")  # nested in a row: found
+    bad = Pack("t", "t", "T", (board,), (_spec(panel_id=3),), ())
+    monkeypatch.setitem(globals(), "packs", lambda stack: (bad,))
+    with pytest.raises(AssertionError, match="no panel 3"):
+        test_panel_links_point_to_existing_panels("prod")
