@@ -7,7 +7,8 @@ threshold steps and serialisation are written once.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import loki as loki_builders
@@ -79,7 +80,9 @@ def prom(ctx: PackContext, expr: str, legend: str = "__auto", ref_id: str = "A")
     )
 
 
-def loki(ctx: PackContext, expr: str, ref_id: str = "A", max_lines: int | None = None) -> loki_builders.Dataquery:
+def loki(
+    ctx: PackContext, expr: str, ref_id: str = "A", max_lines: int | None = None
+) -> loki_builders.Dataquery:
     query = loki_builders.Dataquery().expr(expr).ref_id(ref_id).datasource(ds_ref(ctx, "loki"))
     if max_lines is not None:
         query = query.max_lines(max_lines)
