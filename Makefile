@@ -39,3 +39,20 @@ format: $(VENV)/.installed
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
+
+# `make plan-diff BASE=<git ref> [STACK="staging prod"]`: the offline plan of BASE (rendered from a
+# temporary git worktree) against the working tree, as a Markdown semantic diff (docs/previews.md).
+# STACK defaults to both stacks here.
+BASE ?= origin/main
+PLAN_DIFF_STACKS = $(if $(filter command line environment,$(origin STACK)),$(STACK),staging prod)
+
+.PHONY: plan-diff
+plan-diff: $(VENV)/.installed
+	@$(PY) -m tools.plan_diff --base $(BASE) $(foreach s,$(PLAN_DIFF_STACKS),--stack $(s)) $(PLAN_DIFF_ARGS)
+
+# `make bench`: offline plan vs import floor, scaling x1/x10/x50, the Clerk SQL's cost on PostgreSQL
+# (10^5 and 10^6 rows, with and without the recommended indexes) and the test suite's wall time.
+# Prints the tables and writes them to docs/benchmarks.md (a few minutes; BENCH_ARGS=--quick for less).
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(PY) -m tools.bench $(BENCH_ARGS)
