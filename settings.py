@@ -124,10 +124,6 @@ class Receiver:
     secret_key: str | None = None  # config key holding its secret
     secret: pulumi.Output[str] | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def pages(self) -> bool:
-        return self.type in PAGING_RECEIVER_TYPES
-
 
 @dataclass(frozen=True)
 class Timing:
@@ -172,9 +168,6 @@ class Settings:
     receivers: tuple[Receiver, ...]
     routing: RoutingSettings
     pack_options: Mapping[str, Mapping[str, Any]]
-
-    def receiver(self, name: str) -> Receiver:
-        return next(r for r in self.receivers if r.name == name)
 
 
 DEFAULT_TIMINGS = {
@@ -481,7 +474,11 @@ def one_of_pattern(pattern: str, what: str) -> Callable[[Any], str]:
 def _receivers(r: _Reader, paging: bool) -> tuple[Receiver, ...]:
     section = r.obj("receivers")
     receivers = []
-    needs_slack_token = False
+    # One bot token serves every Slack receiver: read it once, if any receiver is Slack.
+    needs_slack_token = any(
+        isinstance(spec, dict) and spec.get("type") == "slack" for spec in section.values()
+    )
+    slack_token = r.secret("slackToken", "<xoxb-bot-token>") if needs_slack_token else None
     for name, spec in sorted(section.items()):
         path = f"receivers.{name}"
         if not RECEIVER_NAME.match(name):
@@ -502,9 +499,12 @@ def _receivers(r: _Reader, paging: bool) -> tuple[Receiver, ...]:
             continue
         if kind == "slack":
             channel = r.field(spec, path, "channel", slack_channel, "'#alerts'")
-            needs_slack_token = True
             if channel:
-                receivers.append(Receiver(name=name, type=kind, channel=channel, secret_key="slackToken"))
+                receivers.append(
+                    Receiver(
+                        name=name, type=kind, channel=channel, secret_key="slackToken", secret=slack_token
+                    )
+                )
         elif kind == "email":
             addresses = r.field(spec, path, "addresses", email_list, "'[\"oncall@example.com\"]'")
             if addresses:
@@ -515,15 +515,6 @@ def _receivers(r: _Reader, paging: bool) -> tuple[Receiver, ...]:
             if key:
                 secret = r.secret(key, "<integration-key>" if kind == "pagerduty" else "<https-url>")
                 receivers.append(Receiver(name=name, type=kind, secret_key=key, secret=secret))
-    token = (
-        r.secret("slackToken", "<xoxb-bot-token>", required=needs_slack_token) if needs_slack_token else None
-    )
-    receivers = [
-        Receiver(name=x.name, type=x.type, channel=x.channel, secret_key=x.secret_key, secret=token)
-        if x.type == "slack"
-        else x
-        for x in receivers
-    ]
     if not section:
         r.problem("receivers", "must define at least one receiver", "'{\"slack-alerts\": {...}}'")
     return tuple(receivers)

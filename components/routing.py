@@ -156,7 +156,3 @@ def build_policy_tree(settings: Settings, packs: Iterable[Pack]) -> PolicyNode:
         repeat_interval=info.repeat_interval,
         children=children,
     )
-
-
-def reachable_receivers(tree: PolicyNode) -> set[str]:
-    return {node.receiver for node in tree.walk() if node.receiver}

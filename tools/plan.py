@@ -210,10 +210,7 @@ def render_plan(
 
     outputs: dict[str, Any] = {}
 
-    def run() -> None:
-        program.main()
-
-    _sync_await(run_pulumi_func(run))
+    _sync_await(run_pulumi_func(program.main))
     root = runtime_settings.get_root_resource()
     for key, output in sorted((getattr(root, "outputs", None) or {}).items()):
         outputs[key] = _sync_await(_resolve_output(output))
