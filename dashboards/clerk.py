@@ -11,24 +11,30 @@ Grafana or leaves a choice open:
 - Stuck: not completed (the `<>` comparison also drops sites that never started, NULL stage) and
   idle for more than `STUCK_AFTER` before the range end. Time arithmetic is written on the column
   (`updated_at + INTERVAL ...`) so Grafana's literal is coerced to the column's own type and the
-  queries stay right whether the columns are `timestamp` or `timestamptz`.
+  queries stay right whether the columns are `timestamp` or `timestamptz`. The stuck alert's
+  relative range is exactly `STUCK_AFTER` long, so it compares the bare column with the range start
+  instead: the same cut-off, and a range condition the partial index reads in stuck entries only.
 - Refresh: Grafana has one refresh per dashboard, not one per panel; 1m, the seed's fastest
   metric panel and the alert evaluation interval. The Loki panels are on-demand in the seed;
   live tail in Explore covers that.
 - Variables: `subdomain` filters every panel (seed: "used in all panels"); `stage` filters rows 2-3
   where it means something (failure rate, time in stage, logs); completions are always stage
-  "completed", so that panel ignores it. `subdomain` lists sites updated since the range start, so
-  that All (Grafana sends every option) covers every site a panel counts, also a site started in a
-  past range that moved on after it; as the list follows the picker, it refreshes on time range
-  change, which includes dashboard load. `run_id` is used only by Loki, so its All value is the
-  regex `.*` instead of a list of every run.
+  "completed", so that panel ignores it. Both have the custom all value `.*`: without one Grafana
+  sends All as every option (36k quoted subdomains per panel at 10^6 sites, a 36k-way regex in
+  Loki). SQL reads the selection through `${var:regex}` (see `selected`), so All is no condition
+  at all, and Loki's `=~` takes the same `.*`. As All no longer stands for the option list, the
+  `subdomain` dropdown lists what one debugs: the unfinished sites last updated in the range (the
+  stuck among them), read from the small partial index; any other site can be typed in or
+  reached from a log line's link. It refreshes on time range change, which includes dashboard
+  load. `run_id` is used only by Loki; All is `.*` there too.
 - Series names: the failure-rate query returns one long result (time, metric, value) ordered by
   time; Grafana names each series exactly after the `metric` column, which lets per-stage colour
   overrides match. Completions fill empty hours with NULL, shown as gaps (worker downtime).
 - Alerts have no time picker; Grafana expands the same macros over the rule's relative range
   (`lookback`), so alert and panel share one SQL definition and tests pin "now". The stuck alert
   counts every stuck site however long ago it stalled (the seed's alert has no lower bound): a site
-  stuck for days must keep paging, not resolve itself when it leaves a 24h window. Health uses the
+  stuck for days must keep paging, not resolve itself when it leaves a 24h window. Its range is the
+  last `STUCK_AFTER` and its cut-off that range's start (see Stuck above). Health uses the
   seed's 24h of started sites, OCR failure rate the last hour.
 - Loki: every query has a line filter before `| json`, so Loki only parses candidate lines.
   Recent Errors and Run Trace are tables of parsed fields (extracted from the log labels); Recent
@@ -60,7 +66,8 @@ ROW_TRENDS, PANEL_COMPLETIONS, PANEL_FAILURE_RATE, PANEL_TIME_IN_STAGE = 5, 6, 7
 ROW_DEBUG, PANEL_ERRORS, PANEL_LOG_SEARCH, PANEL_TRACE = 9, 10, 11, 12
 
 # One set of numbers drives panel colours and alert conditions, so they cannot drift apart.
-STUCK_AFTER = "2 hours"  # idle time after which an unfinished site counts as stuck
+STUCK_AFTER_HOURS = 2  # idle time after which an unfinished site counts as stuck
+STUCK_AFTER = f"{STUCK_AFTER_HOURS} hours"
 STUCK_WARNING_FROM = 5  # stat turns yellow
 STUCK_CRITICAL_ABOVE = 10  # page; stat red from the next whole site
 HEALTH_DEGRADED_BELOW = 85.0  # percent; warn, gauge red below
@@ -80,9 +87,27 @@ STAGE_COLORS = {
     "completed": "green",
 }
 
-IN_SUBDOMAIN = "subdomain IN ($subdomain)"
+ALL = ".*"  # the custom all value of every multi-value variable: matches anything in Loki and SQL
+
+
+def selected(column: str, variable: str) -> str:
+    """`column` holds one of the variable's selected values; true without a condition for All.
+
+    Grafana inserts a custom all value as written whatever the format, so All arrives as `.*`, the
+    planner folds `'.*' = '.*'` to true and drops the test. A selection arrives regex-escaped, e.g.
+    `(a\\.b|c)`, and is matched anchored. The value sits in a `$$...$$` string: the regex format
+    escapes every `$`, so no value can close the string early and add SQL; `'` needs no escaping.
+    """
+    value = f"$$${{{variable}:regex}}$$"
+    return f"({value} = '{ALL}' OR {column} ~ ('^(' || {value} || ')$'))"
+
+
+IN_SUBDOMAIN = selected("subdomain", "subdomain")
 IN_RANGE = "$__timeFilter(updated_at)"
-STUCK = f"current_stage <> 'completed'\n  AND updated_at + INTERVAL '{STUCK_AFTER}' < $__timeTo()"
+UNFINISHED = "current_stage <> 'completed'"
+STUCK = f"{UNFINISHED}\n  AND updated_at + INTERVAL '{STUCK_AFTER}' < $__timeTo()"
+# For the alert, evaluated over the last STUCK_AFTER: its range start is the cut-off itself.
+STUCK_AT_RANGE_START = f"{UNFINISHED}\n  AND updated_at < $__timeFrom()"
 
 # Loki: a line filter first, then the parser; variables match parsed fields as regexes.
 LOGS = '{job="clerk"}'
@@ -119,9 +144,9 @@ def _failure_rate(total: str, failed: str) -> str:
     return f"ROUND(100.0 * SUM({failed}) / NULLIF(SUM({total}), 0), 1)"
 
 
-def stuck_sql(*filters: str) -> str:
+def stuck_sql(*filters: str, stuck: str = STUCK) -> str:
     """Sites idle for more than STUCK_AFTER before the end of the time range."""
-    return _where("SELECT COUNT(*) AS stuck_count\nFROM sites", STUCK, *filters)
+    return _where("SELECT COUNT(*) AS stuck_count\nFROM sites", stuck, *filters)
 
 
 def health_sql(*filters: str) -> str:
@@ -146,47 +171,62 @@ STAGES_SQL = (
     + "\nGROUP BY current_stage\nORDER BY sites DESC, stage"
 )
 
+# Hourly buckets are summed first with date_bin on the epoch (hashed as timestamps; PostgreSQL 14+),
+# which are the macro's own buckets in every session time zone, and the macro then formats ~25 rows
+# instead of computing its numeric floor(extract(epoch ...)) for every site and sorting on it.
+_HOUR = "date_bin('1 hour', updated_at, '1970-01-01 00:00:00+00') AS hour"
+
 COMPLETIONS_SQL = (
-    _where(
-        "SELECT $__timeGroupAlias(updated_at, 1h, NULL), COUNT(*) AS completions\nFROM sites",
+    "SELECT $__timeGroupAlias(hour, 1h, NULL), SUM(sites) AS completions\nFROM (\n    "
+    + _where(
+        f"SELECT {_HOUR}, COUNT(*) AS sites\nFROM sites",
         "current_stage = 'completed'",
         IN_RANGE,
         IN_SUBDOMAIN,
-    )
-    + "\nGROUP BY 1\nORDER BY 1"
+    ).replace("\n", "\n    ")
+    + "\n    GROUP BY 1\n) AS h\nGROUP BY 1\nORDER BY 1"
 )
 
-_COUNTERS = ",\n".join(f"    ('{s}', s.{s}_total, s.{s}_failed)" for s in COUNTED_STAGES)
+# Per hour: the eight counters summed over the hour's sites, then unpivoted to one row per stage
+# (a site with no jobs in a stage adds zero to both sums, so this equals per-site unpivoting).
+_SUMS = ",\n".join(
+    f"       SUM({s}_total) AS {s}_total, SUM({s}_failed) AS {s}_failed" for s in COUNTED_STAGES
+)
+_COUNTERS = ",\n".join(f"    ('{s}', h.{s}_total, h.{s}_failed)" for s in COUNTED_STAGES)
 FAILURE_RATE_SQL = (
-    _where(
-        "SELECT $__timeGroupAlias(s.updated_at, 1h), c.stage AS metric,\n"
-        f"       {_failure_rate('c.total', 'c.failed')} AS failure_rate\n"
-        f"FROM sites s\nCROSS JOIN LATERAL (VALUES\n{_COUNTERS}\n) AS c(stage, total, failed)",
+    "SELECT $__timeGroupAlias(h.hour, 1h), c.stage AS metric,\n"
+    "       ROUND(100.0 * c.failed / NULLIF(c.total, 0), 1) AS failure_rate\nFROM (\n    "
+    + _where(f"SELECT {_HOUR},\n{_SUMS}\nFROM sites", IN_RANGE, IN_SUBDOMAIN).replace("\n", "\n    ")
+    + "\n    GROUP BY 1\n) AS h\n"
+    + _where(
+        f"CROSS JOIN LATERAL (VALUES\n{_COUNTERS}\n) AS c(stage, total, failed)",
         "c.total > 0",
-        "c.stage IN ($stage)",
-        "$__timeFilter(s.updated_at)",
-        "s.subdomain IN ($subdomain)",
+        selected("c.stage", "stage"),
     )
-    + "\nGROUP BY 1, 2\nORDER BY 1, 2"
+    + "\nORDER BY 1, 2"
 )
 
+# date_part gives double precision seconds: EXTRACT returns numeric since PostgreSQL 14, and
+# averaging 36k numerics costs more than the rest of the query.
 TIME_IN_STAGE_SQL = (
     _where(
         "SELECT current_stage AS stage,\n"
-        "       AVG(EXTRACT(EPOCH FROM (updated_at - started_at)) / 3600) AS avg_hours\n"
+        "       AVG(date_part('epoch', updated_at - started_at)) / 3600 AS avg_hours\n"
         "FROM sites",
         "started_at IS NOT NULL",
-        "current_stage IN ($stage)",
+        "current_stage IS NOT NULL",
+        selected("current_stage", "stage"),
         IN_RANGE,
         IN_SUBDOMAIN,
     )
     + "\nGROUP BY current_stage\nORDER BY avg_hours DESC, stage"
 )
 
-# Updated since the range start, not only inside it: All must stand for every site any panel counts,
-# including those started in a past range that moved on after it (Health Score counts by start).
+# What one debugs: unfinished sites last updated in the range (every site the Stuck panel counts is
+# among them), at most a few thousand, read from the partial index the README recommends.
 SUBDOMAINS_SQL = (
-    _where("SELECT DISTINCT subdomain\nFROM sites", "updated_at >= $__timeFrom()") + "\nORDER BY subdomain"
+    _where("SELECT DISTINCT subdomain\nFROM sites", "current_stage <> 'completed'", IN_RANGE)
+    + "\nORDER BY subdomain"
 )
 
 OCR_FAILURE_SQL = _where(
@@ -452,11 +492,13 @@ def _variables(ctx: PackContext) -> list:
     subdomain = (
         dash.QueryVariable("subdomain")
         .label("Subdomain")
-        .description("Sites updated since the start of the time range.")
+        .description("Unfinished sites last updated in the time range; type any other.")
         .datasource(ds_ref(ctx, "postgres"))
         .query(SUBDOMAINS_SQL)
         .multi(True)
         .include_all(True)
+        .all_value(ALL)
+        .allow_custom_value(True)
         .current(dm.VariableOption(selected=True, text="All", value="$__all"))
         .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(dm.VariableSort.ALPHABETICAL_ASC)
@@ -467,6 +509,7 @@ def _variables(ctx: PackContext) -> list:
         .values(",".join(STAGES))
         .multi(True)
         .include_all(True)
+        .all_value(ALL)
         .current(dm.VariableOption(selected=True, text="All", value="$__all"))
     )
     run_id = (
@@ -477,7 +520,7 @@ def _variables(ctx: PackContext) -> list:
         .query('label_values({job="clerk", subdomain=~"$subdomain"}, run_id)')
         .multi(False)
         .include_all(True)
-        .all_value(".*")
+        .all_value(ALL)
         .current(dm.VariableOption(selected=True, text="All", value="$__all"))
         .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(dm.VariableSort.ALPHABETICAL_DESC)
@@ -515,12 +558,13 @@ def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             name="clerk_stuck_sites",
             title="Clerk stuck sites",
             datasource="postgres",
-            query=stuck_sql(),
+            query=stuck_sql(stuck=STUCK_AT_RANGE_START),
             value_column="stuck_count",
             comparator=">",
             thresholds={"critical": STUCK_CRITICAL_ABOVE},
             for_="15m",
             every="1m",
+            lookback=f"{STUCK_AFTER_HOURS}h",
             summary="Clerk Pipeline Alert: Stuck Sites Critical",
             description=(
                 f"{{{{ $values.B.Value }}}} sites have been stuck for more than {STUCK_AFTER} "

@@ -254,11 +254,59 @@ def test_panel_query_runs_for_any_selection(seeded, model, title, selection):
 # --- the subdomain variable ------------------------------------------------------------------------
 
 
-def test_subdomain_variable_lists_sites_updated_since_the_range_start(seeded, model):
+def test_subdomain_dropdown_lists_the_unfinished_sites_updated_in_the_range(seeded, model):
     assert subdomain_options(seeded, model, TODAY) == [ALPHA, BETA, OHARE]
-    # o'hare was last updated today, but started yesterday: All must include it (see the health score).
-    assert subdomain_options(seeded, model, YESTERDAY) == [ALPHA, BETA, OHARE]
-    assert GAMMA in subdomain_options(seeded, model, (NOW - timedelta(hours=101), NOW - timedelta(hours=99)))
+    assert subdomain_options(seeded, model, YESTERDAY) == [ALPHA]  # the two ocr sites idle since
+    # Gamma only ever completed: not offered, but All still counts it, and it can be typed in.
+    days_ago = (NOW - timedelta(hours=101), NOW - timedelta(hours=99))
+    assert subdomain_options(seeded, model, days_ago) == []
+    assert run_panel(seeded, model, "Stage Distribution", days_ago) == [("completed", 1)]
+    assert run_panel(seeded, model, "Stage Distribution", days_ago, subdomain=[GAMMA]) == [("completed", 1)]
+    assert run_panel(seeded, model, "Stage Distribution", days_ago, subdomain=[ALPHA]) == []
+
+
+@pytest.mark.parametrize("time_range", [TODAY, YESTERDAY], ids=["today", "yesterday"])
+def test_every_stuck_site_is_offered(seeded, model, time_range):
+    """The Stuck Sites stat says how many; the dropdown must offer each of them to drill into."""
+    (target,) = panel(model, "Stuck Sites")["targets"]
+    stuck_count = render(target["rawSql"], *time_range, variables(seeded, model, time_range))
+    stuck_subdomains = stuck_count.replace("COUNT(*) AS stuck_count", "DISTINCT subdomain")
+    stuck = {row[0] for row in execute(seeded, stuck_subdomains)}
+    assert stuck and stuck <= set(subdomain_options(seeded, model, time_range))
+
+
+def test_all_is_sent_as_match_anything_not_as_the_option_list(model):
+    """Without a custom all value Grafana sends All as every option: at 10^6 sites, 36k quoted
+    subdomains in every SQL panel and a 36k-way regex in every Loki query."""
+    for name in ("subdomain", "stage", "run_id"):
+        assert variable_model(model, name)["allValue"] == ".*"
+    assert variable_model(model, "subdomain")["allowCustomValue"] is True
+    options = ["x"] * 1000
+    for title in SQL_PANELS:
+        (target,) = panel(model, title)["targets"]
+        all_selected = [
+            Variable("subdomain", ALL, options, True, True, ".*"),
+            Variable("stage", ALL, list(clerk.STAGES), True, True, ".*"),
+        ]
+        text = render(target["rawSql"], *TODAY, all_selected)
+        assert "'x'" not in text and "(x|" not in text, title
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "x'); DROP TABLE sites; --",
+        "$$) OR true; DROP TABLE sites; --",
+        "a|.*",  # regex syntax is escaped: matches only itself
+    ],
+)
+def test_a_typed_subdomain_cannot_change_the_query(seeded, model, hostile):
+    for title in SQL_PANELS:
+        (target,) = panel(model, title)["targets"]
+        text = render(target["rawSql"], *TODAY, variables(seeded, model, TODAY, subdomain=[hostile]))
+        rows = execute(seeded, text)
+        assert rows in ([], [(0,)], [(None,)]), (title, rows)
+    assert execute(seeded, "SELECT COUNT(*) FROM sites") == [(len(SITES),)]
 
 
 # --- row 1 -----------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Three steps, in Grafana's order:
 1. the browser interpolates dashboard variables (templateSrv with the SQL data sources'
    `interpolateVariable`: a multi-value or include-All variable becomes single-quoted, comma-joined
-   literals; All without a custom all value means every option);
+   literals; All without a custom all value means every option; a custom all value is inserted as
+   written, whatever the format; explicit formats such as `${var:regex}` as Grafana's registry has them);
 2. the backend's global substitutions (sqleng `Interpolate`): `$__interval_ms`, `$__interval`,
    `$__unixEpochFrom()`, `$__unixEpochTo()`;
 3. the PostgreSQL macro engine (pkg/tsdb/grafana-postgresql-datasource/macros.go): `$__name(args)`.
@@ -81,6 +82,37 @@ def _format(variable: Variable) -> str:
     return ",".join(quote_literal(v) for v in variable.current)
 
 
+def escape_regex(value: str) -> str:
+    """@grafana/data escapeRegex: a backslash before each of \\ ^ $ * + ? . ( ) | [ ] { } /."""
+    return re.sub(r"([\\^$*+?.()|\[\]{}/])", r"\\\1", value)
+
+
+# The explicit formats `${var:fmt}` of Grafana's format registry, applied to a value or a list.
+_FORMATS = {
+    "raw": lambda vs: ",".join(vs),
+    "csv": lambda vs: ",".join(vs),
+    "pipe": lambda vs: "|".join(vs),
+    "sqlstring": lambda vs: ",".join(quote_literal(v) for v in vs),
+    "singlequote": lambda vs: ",".join("'" + v.replace("'", "\\'") + "'" for v in vs),
+    "doublequote": lambda vs: ",".join('"' + v.replace('"', '\\"') + '"' for v in vs),
+    "regex": lambda vs: escape_regex(vs[0]) if len(vs) == 1 else "(" + "|".join(map(escape_regex, vs)) + ")",
+}
+
+
+def _format_explicit(variable: Variable, fmt: str) -> str:
+    """templateSrv with `${var:fmt}`: a custom all value is still inserted as written (only the
+    text and percentencode formats would format it), otherwise All is the list of every option."""
+    if fmt not in _FORMATS:
+        raise NotImplementedError(f"variable format {fmt!r} is not reproduced")
+    if variable.is_all():
+        if variable.all_value is not None:
+            return variable.all_value
+        values = list(variable.options)
+    else:
+        values = [variable.current] if isinstance(variable.current, str) else list(variable.current)
+    return _FORMATS[fmt](values)
+
+
 def interpolate_variables(text: str, variables: Sequence[Variable]) -> str:
     """Step 1. Names that are not variables (macros like `$__timeFilter`) stay as they are."""
     by_name = {v.name: v for v in variables}
@@ -89,8 +121,11 @@ def interpolate_variables(text: str, variables: Sequence[Variable]) -> str:
         name = match.group(1) or match.group(2) or match.group(4)
         if name not in by_name:
             return match.group(0)
-        if match.group(3) or match.group(5) or match.group(6):
-            raise NotImplementedError(f"explicit variable formats are not reproduced: {match.group(0)}")
+        if match.group(5):
+            raise NotImplementedError(f"variable field paths are not reproduced: {match.group(0)}")
+        fmt = match.group(3) or match.group(6)
+        if fmt:
+            return _format_explicit(by_name[name], fmt)
         return _format(by_name[name])
 
     return _VARIABLE.sub(replace, text)
