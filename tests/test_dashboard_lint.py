@@ -187,6 +187,7 @@ CASES = {
     "variable-unused": lambda m: m["templating"]["list"].append(
         {"name": "env", "type": "custom", "query": "a,b"}
     ),
+    "variable-all-value": lambda m: m["templating"]["list"][0].update(multi=True, includeAll=True),
     "panel-id-unique": lambda m: p(m, 22).update(id=3),
     "grid-position": lambda m: p(m, 3)["gridPos"].update(x=16),
     "grid-overlap": lambda m: p(m, 5)["gridPos"].update(y=5),

@@ -31,6 +31,9 @@ Rules (ids as they appear in findings and exclusions):
   repeats, data source uids and links is a templating variable or a Grafana built-in.
 - `variable-unused`: every templating variable (except ad hoc filters, applied implicitly) is
   used by a query, title, repeat, data source, link or another variable's query.
+- `variable-all-value`: a variable with "Include All" has a custom all value (e.g. `.*`). Without
+  one Grafana sends All as the list of every option: at 36k options, a 0.9 MB `IN` list in every
+  SQL query and a 36k-way alternation in every PromQL/LogQL matcher.
 - `panel-id-unique`: panel ids are unique across the dashboard, panels nested in rows included.
 - `grid-position`: every panel has a gridPos inside the 24-column grid.
 - `grid-overlap`: no two panels overlap (top level; and among a collapsed row's own panels).
@@ -52,7 +55,8 @@ from pathlib import Path
 from typing import Any
 
 import promql_parser
-import yaml
+
+from tools.plan import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXCLUSIONS = ROOT / "lint-exclusions.yaml"
@@ -524,6 +528,13 @@ def lint_dashboard(model: Mapping[str, Any], datasources: Mapping[str, str]) -> 
                         f"${other} is not a dashboard variable or Grafana built-in",
                     )
     for name, var in variables.items():
+        if var.get("includeAll") and not var.get("allValue"):
+            add(
+                f"variable {name}",
+                "variable-all-value",
+                f"${name} includes All without a custom all value: All would be sent as every "
+                "option; set allValue (e.g. `.*`) and match it in the queries",
+            )
         if name not in used and var.get("type") != "adhoc":
             add(
                 f"variable {name}",
@@ -600,7 +611,7 @@ def load_exclusions(path: Path = EXCLUSIONS) -> tuple[list[Exclusion], list[Find
     """Exclusions from the YAML file, and findings for malformed entries."""
     if not path.exists():
         return [], []
-    data = yaml.safe_load(path.read_text()) or {}
+    data = load_yaml(path) or {}
     entries = data.get("exclusions") or [] if isinstance(data, dict) else None
     if not isinstance(entries, list):
         return [], [Finding(path.name, "", "exclusion-invalid", "top level must be {exclusions: [...]}")]

@@ -42,15 +42,23 @@ class PlanResult:
     warnings: list[str] = field(default_factory=list)
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the same safe loading, ~10x faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+
+
 def project_name() -> str:
-    return yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
+    return load_yaml(ROOT / "Pulumi.yaml")["name"]
 
 
 def read_stack_config(stack: str) -> dict[str, Any]:
     path = ROOT / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise SystemExit(f"no stack file {path.name}: stacks are " + ", ".join(list_stacks()))
-    return (yaml.safe_load(path.read_text()) or {}).get("config", {}) or {}
+    return (load_yaml(path) or {}).get("config", {}) or {}
 
 
 def list_stacks() -> list[str]:

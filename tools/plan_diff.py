@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tools.plan import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "[secret]"
@@ -662,7 +662,7 @@ def stack_config(tree: Path, stack: str) -> dict[str, Any]:
     path = tree / f"Pulumi.{stack}.yaml"
     if not path.exists():
         return {}
-    return (yaml.safe_load(path.read_text()) or {}).get("config", {}) or {}
+    return (load_yaml(path) or {}).get("config", {}) or {}
 
 
 def render(tree: Path, stack: str, out: Path) -> dict[str, Any]:
