@@ -405,7 +405,7 @@ def _postgres(r: _Reader, tls_required: bool) -> PostgresSettings | None:
         statement_timeout_s=r.field(s, p, "statementTimeout", seconds, "30s", default=30),
         query_timeout_s=r.field(s, p, "queryTimeout", seconds, "30s", default=30),
         max_open_connections=r.field(s, p, "maxOpenConnections", int_between(1, 100), "5", default=5),
-        version=r.field(s, p, "version", int_between(14, 17), "14", default=14),
+        version=r.field(s, p, "version", int_between(14, 18), "14", default=14),
         revoke_public_create=r.field(s, p, "revokePublicCreate", boolean, "true", default=True),
     )
     if tls_required and values["sslmode"] is not None and values["sslmode"] not in SECURE_SSL_MODES:
@@ -617,8 +617,44 @@ def _receiver_lists(
     return {key: result[key] for key in keys if key in result}
 
 
-def load(config: pulumi.Config | None = None, stack: str | None = None) -> Settings:
-    """Read and validate the whole stack configuration; raise SettingsError listing every problem."""
+def _pack_options(r: _Reader, schema: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`packs.<team>.<option>` checked against the options the packs declare; defaults filled in."""
+    checks = {bool: boolean, int: int_between(0, 2**31 - 1), str: str}
+    raw = r.obj("packs", required=False)
+    for team in sorted(set(raw) - set(schema)):
+        known = ", ".join(sorted(schema)) or "none"
+        r.problem(f"packs.{team}", f"no pack reads options (packs with options: {known})", "'{...}'")
+    result = {}
+    for team, options in sorted(schema.items()):
+        given = raw.get(team) or {}
+        if not isinstance(given, dict):
+            r.problem(f"packs.{team}", "must be a mapping of option names to values", "'{...}'")
+            given = {}
+        for name in sorted(set(given) - set(options)):
+            r.problem(
+                f"packs.{team}.{name}", "is not an option of this pack: " + ", ".join(sorted(options)), "..."
+            )
+        result[team] = {
+            name: r.field(
+                given, f"packs.{team}", name, checks[type(option.default)], option.default, option.default
+            )
+            for name, option in options.items()
+        }
+    return result
+
+
+def load(
+    config: pulumi.Config | None = None,
+    stack: str | None = None,
+    pack_schema: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """Read and validate the whole stack configuration; raise SettingsError listing every problem.
+
+    `pack_schema` is what the packs declare (team -> option -> PackOption); by default the
+    project's own packs (`dashboards.PACK_OPTIONS`).
+    """
+    if pack_schema is None:
+        from dashboards import PACK_OPTIONS as pack_schema
     stack = stack or pulumi.get_stack()
     r = _Reader(config or pulumi.Config(NAMESPACE), stack)
     environment, paging, protect = _environment(r)
@@ -643,10 +679,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Setti
             "is required where environment.paging is false (one channel for all)",
             "slack-staging",
         )
-    pack_options = r.obj("packs", required=False)
-    for team, options in sorted(pack_options.items()):
-        if not isinstance(options, dict):
-            r.problem(f"packs.{team}", "must be a mapping of option names to values", "'{...}'")
+    pack_options = _pack_options(r, pack_schema)
     if r.problems:
         raise SettingsError(stack, r.problems)
     return Settings(

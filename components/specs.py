@@ -111,6 +111,18 @@ class Pack:
 
 
 @dataclass(frozen=True)
+class PackOption:
+    """A setting a pack reads (`observability:packs.<team>.<name>`); its default gives its type.
+
+    Settings validate every value against these before anything is built, so a pack reads a bool
+    as a bool (YAML's `"false"` string would otherwise be truthy).
+    """
+
+    default: bool | int | str
+    help: str
+
+
+@dataclass(frozen=True)
 class PackContext:
     """What a pack may know of its environment: filled from validated settings only."""
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from components.specs import Pack, PackContext
+from components.specs import Pack, PackContext, PackOption
 from dashboards import clerk, clipper, media_clustering, prisma_migration, upstream
 
 PACKS: tuple[Callable[[PackContext], Pack], ...] = (
@@ -14,6 +14,10 @@ PACKS: tuple[Callable[[PackContext], Pack], ...] = (
     upstream.build,
     prisma_migration.build,
 )
+
+
+# The options each team's pack reads (`observability:packs.<team>.<option>`), validated by settings.
+PACK_OPTIONS: Mapping[str, Mapping[str, PackOption]] = {media_clustering.TEAM: media_clustering.OPTIONS}
 
 
 def build_packs(ctx: PackContext) -> tuple[Pack, ...]:

@@ -45,7 +45,7 @@ from grafana_foundation_sdk.builders import gauge, stat, timeseries
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
-from components.specs import AlertSpec, Pack, PackContext, TeamRoute
+from components.specs import AlertSpec, Pack, PackContext, PackOption, TeamRoute
 from dashboards.common import dashboard, per_step, prom, threshold_lines, thresholds
 
 TEAM = "media"
@@ -459,8 +459,16 @@ def _alerts(ctx: PackContext, backlog: bool) -> tuple[AlertSpec, ...]:
     return tuple(alerts)
 
 
+OPTIONS = {
+    "backlog": PackOption(
+        default=False,
+        help="the legacy worker exporter runs here: show its backlog row and alert on it",
+    ),
+}
+
+
 def build(ctx: PackContext) -> Pack:
-    backlog = bool(ctx.option(TEAM, "backlog", False))
+    backlog = ctx.option(TEAM, "backlog", OPTIONS["backlog"].default)
     model = dashboard(_dashboard(ctx, backlog))
     return Pack(
         team=TEAM,

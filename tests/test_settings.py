@@ -6,6 +6,8 @@ import pulumi
 import pytest
 
 import settings
+from components.environment import pack_context
+from dashboards import media_clustering
 from tools.plan import engine_config, project_name, read_stack_config, render_plan
 
 
@@ -122,3 +124,38 @@ def test_durations():
     for bad in ("", "15", "m", "1x", "-5m"):
         with pytest.raises(ValueError):
             settings.parse_duration(bad)
+
+
+# --- per-pack options (`observability:packs`), declared by the packs themselves ---------------------
+
+
+@pytest.mark.parametrize(("given", "read"), [(False, False), ("false", False), ("true", True), (None, False)])
+def test_pack_option_is_read_with_its_type(given, read):
+    """YAML may hand over the string "false": the pack must still see False, not a truthy string."""
+    packs = {} if given is None else {"media": {"backlog": given}}
+    loaded = load_with("staging", overrides={"observability:packs": packs})
+    assert loaded.pack_options["media"]["backlog"] is read
+
+
+def test_bad_pack_options_are_named_with_their_fix():
+    found = problems(
+        "staging",
+        overrides={"observability:packs": {"media": {"backlog": "maybe", "backlgo": True}, "medai": {}}},
+    )
+    assert set(found) == {
+        "observability:packs.media.backlog",
+        "observability:packs.media.backlgo",
+        "observability:packs.medai",
+    }
+    assert "must be true or false" in found["observability:packs.media.backlog"].message
+    assert "--path 'observability:packs.media.backlog'" in found["observability:packs.media.backlog"].fix
+    assert "backlog" in found["observability:packs.media.backlgo"].message
+    assert "media" in found["observability:packs.medai"].message
+
+
+@pytest.mark.parametrize(("stack", "backlog"), [("staging", True), ("prod", False)])
+def test_the_stack_files_backlog_option_decides_the_media_row(stack, backlog):
+    """The stack file's value reaches the pack through settings: staging has the backlog row."""
+    (board,) = media_clustering.build(pack_context(load_with(stack))).dashboards
+    rows = [p["title"] for p in board.model["panels"] if p["type"] == "row"]
+    assert any("Backlog" in title for title in rows) is backlog
