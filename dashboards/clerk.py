@@ -22,11 +22,12 @@ Grafana or leaves a choice open:
   "completed", so that panel ignores it. Both have the custom all value `.*`: without one Grafana
   sends All as every option (36k quoted subdomains per panel at 10^6 sites, a 36k-way regex in
   Loki). SQL reads the selection through `${var:regex}` (see `selected`), so All is no condition
-  at all, and Loki's `=~` takes the same `.*`. As All no longer stands for the option list, the
-  `subdomain` dropdown lists what one debugs: the unfinished sites last updated in the range (the
-  stuck among them), read from the small partial index; any other site can be typed in or
-  reached from a log line's link. It refreshes on time range change, which includes dashboard
-  load. `run_id` is used only by Loki; All is `.*` there too.
+  at all, and Loki's `=~` takes the same `.*`, which also keeps log lines that lack the field (an
+  error outside any stage): the list of options used to drop them. As All no longer stands for
+  the option list, the `subdomain` dropdown lists what one debugs: the unfinished sites last
+  updated in the range (the stuck among them), read from the small partial index; any other site
+  can be typed in or reached from a log line's link. It refreshes on time range change, which
+  includes dashboard load. `run_id` is used only by Loki; All is `.*` there too.
 - Series names: the failure-rate query returns one long result (time, metric, value) ordered by
   time; Grafana names each series exactly after the `metric` column, which lets per-stage colour
   overrides match. Completions fill empty hours with NULL, shown as gaps (worker downtime).
