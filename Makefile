@@ -24,9 +24,7 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
-test: $(VENV)/.installed system-deps
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+test: lint system-deps
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed

@@ -11,11 +11,11 @@ import pulumi
 import settings as settings_module
 from components.environment import ObservabilityEnvironment, pack_context
 from components.routing import build_policy_tree
-from dashboards import build_packs
+from dashboards import PACK_OPTIONS, build_packs
 
 
 def main() -> None:
-    settings = settings_module.load()
+    settings = settings_module.load(PACK_OPTIONS)
     ctx = pack_context(settings)
     packs = build_packs(ctx)
     tree = build_policy_tree(settings, packs)

@@ -17,9 +17,10 @@ from urllib.parse import urlparse
 
 import pulumi
 
+from components.specs import SEVERITIES
+
 NAMESPACE = "observability"
 
-SEVERITIES = ("critical", "warning", "info")
 PAGING_RECEIVER_TYPES = frozenset({"pagerduty"})
 RECEIVER_TYPES = ("slack", "pagerduty", "email", "webhook")
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -121,7 +122,6 @@ class Receiver:
     type: str
     channel: str | None = None  # slack
     addresses: tuple[str, ...] = ()  # email
-    secret_key: str | None = None  # config key holding its secret
     secret: pulumi.Output[str] | None = field(default=None, repr=False, compare=False)
 
 
@@ -196,6 +196,11 @@ class _Reader:
     def problem(self, path: str, message: str, example: Any, secret: bool = False) -> None:
         self.problems.append(Problem(self.key(path), message, self.set_cmd(path, example, secret)))
 
+    def unwanted(self, path: str, message: str) -> None:
+        """A problem whose fix is to remove the key."""
+        fix = f"pulumi config rm --path '{self.key(path)}' --stack {self.stack}"
+        self.problems.append(Problem(self.key(path), message, fix))
+
     def obj(self, name: str, required: bool = True) -> dict[str, Any]:
         try:
             value = self.config.get_object(name)
@@ -236,9 +241,9 @@ class _Reader:
             self.problem(full, f"{reason} (got {section[name]!r})", example)
             return None
 
-    def secret(self, name: str, example: str, required: bool = True) -> pulumi.Output[str] | None:
+    def secret(self, name: str, example: str) -> pulumi.Output[str] | None:
         value = self.config.get_secret(name)
-        if value is None and required:
+        if value is None:
             self.problem(name, "secret is missing", example, secret=True)
         elif value is not None and not pulumi.runtime.is_config_secret(self.key(name)):
             self.problem(name, "is stored in plain text; set it again as a secret", example, secret=True)
@@ -491,20 +496,14 @@ def _receivers(r: _Reader, paging: bool) -> tuple[Receiver, ...]:
         if kind is None:
             continue
         if kind in PAGING_RECEIVER_TYPES and not paging:
-            r.problem(
-                path,
-                f"is a {kind} receiver, but this environment never pages (environment.paging is false)",
-                f"(remove it) pulumi config rm --path '{r.key(path)}' --stack {r.stack}",
+            r.unwanted(
+                path, f"is a {kind} receiver, but this environment never pages (environment.paging is false)"
             )
             continue
         if kind == "slack":
             channel = r.field(spec, path, "channel", slack_channel, "'#alerts'")
             if channel:
-                receivers.append(
-                    Receiver(
-                        name=name, type=kind, channel=channel, secret_key="slackToken", secret=slack_token
-                    )
-                )
+                receivers.append(Receiver(name=name, type=kind, channel=channel, secret=slack_token))
         elif kind == "email":
             addresses = r.field(spec, path, "addresses", email_list, "'[\"oncall@example.com\"]'")
             if addresses:
@@ -514,7 +513,7 @@ def _receivers(r: _Reader, paging: bool) -> tuple[Receiver, ...]:
             key = r.field(spec, path, "secret", check, "pagerdutyClerkKey")
             if key:
                 secret = r.secret(key, "<integration-key>" if kind == "pagerduty" else "<https-url>")
-                receivers.append(Receiver(name=name, type=kind, secret_key=key, secret=secret))
+                receivers.append(Receiver(name=name, type=kind, secret=secret))
     if not section:
         r.problem("receivers", "must define at least one receiver", "'{\"slack-alerts\": {...}}'")
     return tuple(receivers)
@@ -618,12 +617,13 @@ def _receiver_lists(
 
 
 def _pack_options(r: _Reader, schema: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """`packs.<team>.<option>` checked against the options the packs declare; defaults filled in."""
+    """`packs.<team>.<option>` checked against the options the packs declare (PackOption, whose
+    default gives the type); defaults filled in."""
     checks = {bool: boolean, int: int_between(0, 2**31 - 1), str: str}
     raw = r.obj("packs", required=False)
     for team in sorted(set(raw) - set(schema)):
         known = ", ".join(sorted(schema)) or "none"
-        r.problem(f"packs.{team}", f"no pack reads options (packs with options: {known})", "'{...}'")
+        r.unwanted(f"packs.{team}", f"no pack reads options (packs with options: {known})")
     result = {}
     for team, options in sorted(schema.items()):
         given = raw.get(team) or {}
@@ -631,12 +631,16 @@ def _pack_options(r: _Reader, schema: Mapping[str, Mapping[str, Any]]) -> dict[s
             r.problem(f"packs.{team}", "must be a mapping of option names to values", "'{...}'")
             given = {}
         for name in sorted(set(given) - set(options)):
-            r.problem(
-                f"packs.{team}.{name}", "is not an option of this pack: " + ", ".join(sorted(options)), "..."
-            )
+            known = "; ".join(f"{o} ({options[o].help})" for o in sorted(options))
+            r.unwanted(f"packs.{team}.{name}", f"is not an option of this pack: {known}")
         result[team] = {
             name: r.field(
-                given, f"packs.{team}", name, checks[type(option.default)], option.default, option.default
+                given,
+                f"packs.{team}",
+                name,
+                checks[type(option.default)],
+                json.dumps(option.default),
+                option.default,
             )
             for name, option in options.items()
         }
@@ -644,17 +648,14 @@ def _pack_options(r: _Reader, schema: Mapping[str, Mapping[str, Any]]) -> dict[s
 
 
 def load(
+    pack_schema: Mapping[str, Mapping[str, Any]],
     config: pulumi.Config | None = None,
     stack: str | None = None,
-    pack_schema: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Settings:
     """Read and validate the whole stack configuration; raise SettingsError listing every problem.
 
-    `pack_schema` is what the packs declare (team -> option -> PackOption); by default the
-    project's own packs (`dashboards.PACK_OPTIONS`).
+    `pack_schema` is what the packs declare (team -> option -> PackOption: dashboards.PACK_OPTIONS).
     """
-    if pack_schema is None:
-        from dashboards import PACK_OPTIONS as pack_schema
     stack = stack or pulumi.get_stack()
     r = _Reader(config or pulumi.Config(NAMESPACE), stack)
     environment, paging, protect = _environment(r)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from itertools import groupby
 from typing import Any
 
-from components.specs import AlertSpec, PackContext
+from components.specs import SEVERITIES, AlertSpec, PackContext
 from settings import parse_duration
 
 EXPRESSION_DATASOURCE = "__expr__"
@@ -95,12 +95,7 @@ def rule_groups(
     ordered = sorted(alerts, key=lambda a: (parse_duration(a.every), a.name))
     groups = {}
     for every, specs in groupby(ordered, key=lambda a: a.every):
-        rules = [
-            rule(s, sev, team, ctx)
-            for s in specs
-            for sev in ("critical", "warning", "info")
-            if sev in s.thresholds
-        ]
+        rules = [rule(s, sev, team, ctx) for s in specs for sev in SEVERITIES if sev in s.thresholds]
         groups[f"{team}-every-{every}"] = (parse_duration(every), rules)
     return groups
 

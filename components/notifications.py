@@ -16,8 +16,6 @@ from components.routing import MAINTENANCE_MUTE_TIMING
 from components.specs import PolicyNode
 from settings import Receiver, Settings
 
-# Grafana allows a fixed nesting depth under the root policy.
-MAX_POLICY_DEPTH = 4
 DEFAULT_TEMPLATE = "observability.message"
 # Every notification shows the summary, the value, the panel link and the runbook link.
 DEFAULT_TEMPLATE_BODY = """\
@@ -55,11 +53,7 @@ def _integration(receiver: Receiver) -> tuple[str, dict]:
     return "webhooks", {"url": receiver.secret}
 
 
-def _policy_args(
-    node: PolicyNode, contact_points: Mapping[str, pulumi.Output[str]], mute, depth: int
-) -> dict:
-    if depth > MAX_POLICY_DEPTH:
-        raise ValueError(f"policy tree deeper than Grafana's limit of {MAX_POLICY_DEPTH} nested levels")
+def _policy_args(node: PolicyNode, contact_points: Mapping[str, pulumi.Output[str]], mute) -> dict:
     args: dict = {}
     if node.receiver:
         args["contact_point"] = contact_points[node.receiver]
@@ -77,7 +71,7 @@ def _policy_args(
     if node.mute_timings:
         args["mute_timings"] = [mute[name] for name in node.mute_timings]
     if node.children:
-        args["policies"] = [_policy_args(c, contact_points, mute, depth + 1) for c in node.children]
+        args["policies"] = [_policy_args(c, contact_points, mute) for c in node.children]
     return args
 
 
@@ -127,7 +121,7 @@ class Notifications(pulumi.ComponentResource):
                 ],
                 opts=child,
             ).name
-        root = _policy_args(tree, contact_points, mute, depth=0)
+        root = _policy_args(tree, contact_points, mute)
         policy = grafana.alerting.NotificationPolicy(
             f"{name}-policy",
             contact_point=root["contact_point"],

@@ -48,6 +48,8 @@ from components.specs import SEVERITIES, Pack, PolicyNode, TeamRoute
 from settings import ALERT_CATEGORIES, Problem, Settings, SettingsError
 
 MAINTENANCE_MUTE_TIMING = "planned-maintenance"
+# Grafana allows a fixed nesting depth under the root policy.
+MAX_POLICY_DEPTH = 4
 CATEGORY_LABEL = "category"
 # Categories that planned maintenance never mutes.
 UNMUTED_CATEGORIES = frozenset({"security"})
@@ -148,7 +150,7 @@ def build_policy_tree(settings: Settings, packs: Iterable[Pack]) -> PolicyNode:
         )
         receiver = routing.default_receiver
     info = settings.routing.timings["info"]
-    return PolicyNode(
+    tree = PolicyNode(
         receiver=receiver,
         group_by=routing.group_by,
         group_wait=info.group_wait,
@@ -156,3 +158,11 @@ def build_policy_tree(settings: Settings, packs: Iterable[Pack]) -> PolicyNode:
         repeat_interval=info.repeat_interval,
         children=children,
     )
+    if _depth(tree) > MAX_POLICY_DEPTH:
+        raise ValueError(f"policy tree deeper than Grafana's limit of {MAX_POLICY_DEPTH} nested levels")
+    return tree
+
+
+def _depth(node: PolicyNode) -> int:
+    """Nested levels under `node` (0 for a leaf)."""
+    return max((1 + _depth(child) for child in node.children), default=0)

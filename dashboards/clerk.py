@@ -56,7 +56,19 @@ from grafana_foundation_sdk.models import loki as loki_models
 from grafana_foundation_sdk.models import piechart as pie_models
 
 from components.specs import AlertSpec, DerivedField, Pack, PackContext, TeamRoute
-from dashboards.common import dashboard, ds_ref, fixed_color, loki, sql, thresholds, transform
+from dashboards.common import (
+    ALL,
+    dashboard,
+    ds_ref,
+    fixed_color,
+    include_all,
+    loki,
+    new_dashboard,
+    sql,
+    thresholds,
+    transform,
+    with_rows,
+)
 
 TEAM = "clerk"
 DASHBOARD_UID = "clerk-pipeline"
@@ -87,8 +99,6 @@ STAGE_COLORS = {
     "deploy": "light-blue",
     "completed": "green",
 }
-
-ALL = ".*"  # the custom all value of every multi-value variable: matches anything in Loki and SQL
 
 
 def selected(column: str, variable: str) -> str:
@@ -490,67 +500,44 @@ def _debug_row(ctx: PackContext) -> list:
 
 
 def _variables(ctx: PackContext) -> list:
-    subdomain = (
+    subdomain = include_all(
         dash.QueryVariable("subdomain")
         .label("Subdomain")
         .description("Unfinished sites last updated in the time range; type any other.")
         .datasource(ds_ref(ctx, "postgres"))
         .query(SUBDOMAINS_SQL)
-        .multi(True)
-        .include_all(True)
-        .all_value(ALL)
         .allow_custom_value(True)
-        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
         .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(dm.VariableSort.ALPHABETICAL_ASC)
     )
-    stage = (
-        dash.CustomVariable("stage")
-        .label("Stage")
-        .values(",".join(STAGES))
-        .multi(True)
-        .include_all(True)
-        .all_value(ALL)
-        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
-    )
-    run_id = (
+    stage = include_all(dash.CustomVariable("stage").label("Stage").values(",".join(STAGES)))
+    run_id = include_all(
         dash.QueryVariable("run_id")
         .label("Run")
         .description("Pipeline runs of the selected sites in the time range, newest first.")
         .datasource(ds_ref(ctx, "loki"))
         .query('label_values({job="clerk", subdomain=~"$subdomain"}, run_id)')
-        .multi(False)
-        .include_all(True)
-        .all_value(ALL)
-        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
         .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
-        .sort(dm.VariableSort.ALPHABETICAL_DESC)
+        .sort(dm.VariableSort.ALPHABETICAL_DESC),
+        multi=False,
     )
     return [subdomain, stage, run_id]
 
 
 def _dashboard(ctx: PackContext) -> dash.Dashboard:
-    builder = (
-        dash.Dashboard("Clerk Pipeline")
-        .uid(DASHBOARD_UID)
-        .description("Clerk pipeline: health at a glance, trends, and log drill-down per site and run.")
-        .tags(["clerk", "pipeline"])
-        .time("now-24h", "now")
-        .refresh("1m")
-        .timezone("browser")
-        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
-        .variables(_variables(ctx))
-    )
+    builder = new_dashboard(
+        "Clerk Pipeline",
+        DASHBOARD_UID,
+        "Clerk pipeline: health at a glance, trends, and log drill-down per site and run.",
+        ["clerk", "pipeline"],
+        "now-24h",
+    ).variables(_variables(ctx))
     rows = (
         (ROW_HEALTH, "At-a-glance health", _health_row(ctx)),
         (ROW_TRENDS, "Trends", _trends_row(ctx)),
         (ROW_DEBUG, "Debugging", _debug_row(ctx)),
     )
-    for row_id, title, panels in rows:
-        builder = builder.with_row(dash.Row(title).id(row_id))
-        for panel in panels:
-            builder = builder.with_panel(panel)
-    return builder
+    return with_rows(builder, rows)
 
 
 def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
@@ -575,9 +562,6 @@ def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             runbook_url=f"{ctx.runbook_base_url}/clerk#stuck-sites",
             dashboard_uid=DASHBOARD_UID,
             panel_id=PANEL_STUCK,
-            labels={},
-            no_data_state="OK",
-            exec_err_state="Error",
         ),
         AlertSpec(
             name="clerk_health_degraded",
@@ -599,9 +583,6 @@ def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             runbook_url=f"{ctx.runbook_base_url}/clerk#health-degraded",
             dashboard_uid=DASHBOARD_UID,
             panel_id=PANEL_HEALTH,
-            labels={},
-            no_data_state="OK",
-            exec_err_state="Error",
         ),
         AlertSpec(
             name="clerk_ocr_failures_high",
@@ -623,9 +604,6 @@ def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             runbook_url=f"{ctx.runbook_base_url}/clerk#ocr-failures-high",
             dashboard_uid=DASHBOARD_UID,
             panel_id=PANEL_FAILURE_RATE,
-            labels={},
-            no_data_state="OK",
-            exec_err_state="Error",
         ),
     )
 

@@ -57,7 +57,16 @@ from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
 from components.specs import AlertSpec, Pack, PackContext
-from dashboards.common import dashboard, ds_ref, prom, thresholds
+from dashboards.common import (
+    dashboard,
+    ds_ref,
+    include_all,
+    new_dashboard,
+    prom,
+    threshold_lines,
+    thresholds,
+    with_rows,
+)
 
 TEAM = "clipper"
 FOLDER_UID = "clipper"
@@ -221,9 +230,7 @@ def _series(
     for i, (expr, legend) in enumerate(targets):
         panel = panel.with_target(prom(ctx, expr, legend=legend, ref_id=chr(ord("A") + i)))
     if lines:
-        panel = panel.thresholds(thresholds(base, lines)).thresholds_style(
-            common_builders.GraphThresholdsStyleConfig().mode(cm.GraphThresholdsStyleMode.LINE)
-        )
+        panel = panel.thresholds(thresholds(base, lines)).thresholds_style(threshold_lines())
     return panel
 
 
@@ -373,25 +380,21 @@ def _slo_dashboard(ctx: PackContext) -> dash.Dashboard:
             "percentunit",
         ).span(24),
     ]
-    builder = (
-        dash.Dashboard("Clipper SLO Compliance")
-        .uid(SLO_UID)
-        .description("Clipper's SLOs: availability, error rate, latency, search, webhooks, error budget.")
-        .tags(["clipper", "slo"])
-        .time("now-30d", "now")
-        .refresh("1m")
-        .timezone("browser")
-        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+    builder = new_dashboard(
+        "Clipper SLO Compliance",
+        SLO_UID,
+        "Clipper's SLOs: availability, error rate, latency, search, webhooks, error budget.",
+        ["clipper", "slo"],
+        "now-30d",
     )
-    for row_id, title, panels in (
-        (ROW_COMPLIANCE, "SLO compliance (mean over the picked range)", compliance),
-        (ROW_BUDGET, "Error budget", budget),
-        (ROW_TRENDS, "Trends", trends),
-    ):
-        builder = builder.with_row(dash.Row(title).id(row_id))
-        for panel in panels:
-            builder = builder.with_panel(panel)
-    return builder
+    return with_rows(
+        builder,
+        (
+            (ROW_COMPLIANCE, "SLO compliance (mean over the picked range)", compliance),
+            (ROW_BUDGET, "Error budget", budget),
+            (ROW_TRENDS, "Trends", trends),
+        ),
+    )
 
 
 def _jobs_dashboard(ctx: PackContext) -> dash.Dashboard:
@@ -523,35 +526,23 @@ def _jobs_dashboard(ctx: PackContext) -> dash.Dashboard:
             ],
         ),
     )
-    job_name = (
+    job_name = include_all(
         dash.QueryVariable("job_name")
         .label("Job")
         .description("Background jobs that reported executions in the range.")
         .datasource(ds_ref(ctx, "prometheus"))
         .query("label_values(job_execution_total, job_name)")
-        .multi(True)
-        .include_all(True)
-        .all_value(".*")
-        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
         .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(dm.VariableSort.ALPHABETICAL_ASC)
     )
-    builder = (
-        dash.Dashboard("Clipper Background Jobs")
-        .uid(JOBS_UID)
-        .description("Clipper's scheduled jobs: execution status, duration, staleness, queues and items.")
-        .tags(["clipper", "background-jobs"])
-        .time("now-6h", "now")
-        .refresh("1m")
-        .timezone("browser")
-        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
-        .variables([job_name])
-    )
-    for row_id, title, panels in rows:
-        builder = builder.with_row(dash.Row(title).id(row_id))
-        for panel in panels:
-            builder = builder.with_panel(panel)
-    return builder
+    builder = new_dashboard(
+        "Clipper Background Jobs",
+        JOBS_UID,
+        "Clipper's scheduled jobs: execution status, duration, staleness, queues and items.",
+        ["clipper", "background-jobs"],
+        "now-6h",
+    ).variables([job_name])
+    return with_rows(builder, rows)
 
 
 def _spec(ctx: PackContext, name: str, anchor: str, dashboard_uid: str, panel_id: int, **kw) -> AlertSpec:
@@ -562,8 +553,6 @@ def _spec(ctx: PackContext, name: str, anchor: str, dashboard_uid: str, panel_id
         runbook_url=f"{ctx.runbook_base_url}/clipper#{anchor}",
         dashboard_uid=dashboard_uid,
         panel_id=panel_id,
-        no_data_state="OK",
-        exec_err_state="Error",
         **kw,
     )
 

@@ -10,12 +10,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import loki as loki_builders
 from grafana_foundation_sdk.builders import prometheus as prom_builders
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.cog import variants as cogvariants
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
 from components.specs import Dashboard, PackContext
@@ -132,11 +134,8 @@ def transform(transformation_id: str, options: dict[str, Any]) -> dm.DataTransfo
 GRAFANA_ANNOTATIONS = dm.DataSourceRef(type_val="grafana", uid="-- Grafana --")
 
 
-def threshold_lines(style: str = "line") -> cogbuilder.Builder:
+def threshold_lines(style: str = "line") -> common_builders.GraphThresholdsStyleConfig:
     """Draw a time series panel's threshold steps as lines ("line", "dashed", "area", ...)."""
-    from grafana_foundation_sdk.builders import common as common_builders
-    from grafana_foundation_sdk.models import common as cm
-
     return common_builders.GraphThresholdsStyleConfig().mode(cm.GraphThresholdsStyleMode(style))
 
 
@@ -148,24 +147,8 @@ def tag_annotation(name: str, tags: Sequence[str], color: str) -> dash.Annotatio
         .datasource(GRAFANA_ANNOTATIONS)
         .enable(True)
         .icon_color(color)
-        .target(
-            cogbuilder_value(dm.AnnotationTarget(type_val="tags", tags=list(tags), limit=100, match_any=True))
-        )
+        .target(dash.AnnotationTarget().type("tags").tags(list(tags)).limit(100).match_any(True))
     )
-
-
-class _Built(cogbuilder.Builder):
-    """Wrap an already-built model where a builder method expects a builder."""
-
-    def __init__(self, value: Any):
-        self._value = value
-
-    def build(self) -> Any:
-        return self._value
-
-
-def cogbuilder_value(value: Any) -> cogbuilder.Builder:
-    return _Built(value)
 
 
 def per_step(expr: str) -> str:
@@ -175,3 +158,43 @@ def per_step(expr: str) -> str:
     rate itself keeps `$__rate_interval`: `sum(rate(x[$__rate_interval]))` * step seconds.
     """
     return f"({expr}) * $__interval_ms / 1000"
+
+
+# The custom all value of every variable that offers All: matches anything in PromQL, LogQL and (see
+# clerk.selected) SQL, so All is not sent as the list of every option (lint rule variable-all-value).
+ALL = ".*"
+
+
+def include_all(variable: cogbuilder.Builder, multi: bool = True) -> cogbuilder.Builder:
+    """A variable that offers All, selected by default, sent as ALL."""
+    return (
+        variable.multi(multi)
+        .include_all(True)
+        .all_value(ALL)
+        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
+    )
+
+
+def new_dashboard(
+    title: str, uid: str, description: str, tags: list[str], time_from: str, refresh: str = "1m"
+) -> dash.Dashboard:
+    """Every pack's dashboard header: the range up to now, local time, shared crosshair."""
+    return (
+        dash.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(tags)
+        .time(time_from, "now")
+        .refresh(refresh)
+        .timezone("browser")
+        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+    )
+
+
+def with_rows(builder: dash.Dashboard, rows: Sequence[tuple[int, str, Sequence[Any]]]) -> dash.Dashboard:
+    """Each row (pinned id, title) followed by its panels."""
+    for row_id, title, panels in rows:
+        builder = builder.with_row(dash.Row(title).id(row_id))
+        for panel in panels:
+            builder = builder.with_panel(panel)
+    return builder

@@ -43,10 +43,9 @@ from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import gauge, stat, timeseries
 from grafana_foundation_sdk.models import common as cm
-from grafana_foundation_sdk.models import dashboard as dm
 
 from components.specs import AlertSpec, Pack, PackContext, PackOption, TeamRoute
-from dashboards.common import dashboard, per_step, prom, threshold_lines, thresholds
+from dashboards.common import dashboard, new_dashboard, per_step, prom, threshold_lines, thresholds, with_rows
 
 TEAM = "media"
 FOLDER_UID = "media-clustering"
@@ -248,7 +247,7 @@ def _feedback(ctx: PackContext) -> list:
         "{{operation}}",
         thresholds("blue"),
     )
-    return [volume, successes.span(8).height(8)]
+    return [volume, successes.height(8)]
 
 
 def _backlog(ctx: PackContext) -> list:
@@ -289,17 +288,12 @@ def _backlog(ctx: PackContext) -> list:
 
 
 def _dashboard(ctx: PackContext, backlog: bool) -> dash.Dashboard:
-    builder = (
-        dash.Dashboard("Media Clustering – Pipeline Health")
-        .uid(DASHBOARD_UID)
-        .description(
-            "Redis Streams clustering pipeline: outcomes, throughput and latency, feedback, backlog."
-        )
-        .tags(["media", "clustering", "redis-streams"])
-        .time("now-6h", "now")
-        .refresh("1m")
-        .timezone("browser")
-        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+    builder = new_dashboard(
+        "Media Clustering – Pipeline Health",
+        DASHBOARD_UID,
+        "Redis Streams clustering pipeline: outcomes, throughput and latency, feedback, backlog.",
+        ["media", "clustering", "redis-streams"],
+        "now-6h",
     )
     rows = [
         (ROW_OUTCOMES, "Outcomes overview", _outcomes(ctx)),
@@ -308,11 +302,7 @@ def _dashboard(ctx: PackContext, backlog: bool) -> dash.Dashboard:
     ]
     if backlog:
         rows.append((ROW_BACKLOG, "Backlog (legacy worker exporter)", _backlog(ctx)))
-    for row_id, title, panels in rows:
-        builder = builder.with_row(dash.Row(title).id(row_id))
-        for panel in panels:
-            builder = builder.with_panel(panel)
-    return builder
+    return with_rows(builder, rows)
 
 
 def _alert(ctx: PackContext, anchor: str, **fields) -> AlertSpec:
@@ -321,9 +311,6 @@ def _alert(ctx: PackContext, anchor: str, **fields) -> AlertSpec:
         every="1m",
         runbook_url=f"{ctx.runbook_base_url}/{TEAM}#{anchor}",
         dashboard_uid=DASHBOARD_UID,
-        lookback="10m",
-        no_data_state="OK",
-        exec_err_state="Error",
         labels={"service": "sploot-cluster"},
     )
     return AlertSpec(**{**defaults, **fields})

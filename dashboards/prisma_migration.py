@@ -40,7 +40,17 @@ from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import prometheus as pm
 
 from components.specs import AlertSpec, Pack, PackContext, TeamRoute
-from dashboards.common import dashboard, ds_ref, per_step, prom, tag_annotation, threshold_lines, thresholds
+from dashboards.common import (
+    dashboard,
+    ds_ref,
+    include_all,
+    new_dashboard,
+    per_step,
+    prom,
+    tag_annotation,
+    threshold_lines,
+    thresholds,
+)
 
 TEAM = "prisma"
 FOLDER_UID = "migrations"
@@ -75,12 +85,15 @@ def _sel(metric: str, extra: str = "", dashboard_filter: bool = True) -> str:
     return f"{metric}{{{', '.join(parts)}}}" if parts else metric
 
 
+def _per_query_percent(counter: str, source: str, window: str, by: str, dashboard_filter: bool) -> str:
+    counted = f"sum by ({by}) (rate({_sel(counter, '', dashboard_filter)}[{window}]))"
+    selector = _sel("db_query_total", f'source="{source}"', dashboard_filter)
+    queries = f"sum by ({by}) (rate({selector}[{window}]))"
+    return f"100 * {counted}\n/ ({queries} > 0)"
+
+
 def mismatch_percent(window: str, by: str = "module", dashboard_filter: bool = True) -> str:
-    mismatches = _sel("shadow_mismatch_total", "", dashboard_filter)
-    queries = _sel("db_query_total", 'source="prisma"', dashboard_filter)
-    mismatches = f"sum by ({by}) (rate({mismatches}[{window}]))"
-    queries = f"sum by ({by}) (rate({queries}[{window}]))"
-    return f"100 * {mismatches}\n/ ({queries} > 0)"
+    return _per_query_percent("shadow_mismatch_total", "prisma", window, by, dashboard_filter)
 
 
 def p95(metric: str, window: str, by: str = "module", dashboard_filter: bool = True) -> str:
@@ -97,11 +110,7 @@ def latency_regression_percent(window: str, dashboard_filter: bool = True) -> st
 
 
 def error_percent(source: str, window: str, dashboard_filter: bool = True) -> str:
-    errors = _sel(f"db_{source}_errors_total", "", dashboard_filter)
-    queries = _sel("db_query_total", f'source="{source}"', dashboard_filter)
-    errors = f"sum by (module) (rate({errors}[{window}]))"
-    queries = f"sum by (module) (rate({queries}[{window}]))"
-    return f"100 * {errors}\n/ ({queries} > 0)"
+    return _per_query_percent(f"db_{source}_errors_total", source, window, "module", dashboard_filter)
 
 
 def _ts(panel_id: int, title: str, description: str, unit: str, span: int = 12) -> timeseries.Panel:
@@ -304,30 +313,21 @@ def _panels(ctx: PackContext) -> list:
 
 
 def _variables(ctx: PackContext) -> list:
-    all_option = dm.VariableOption(selected=True, text="All", value="$__all")
-    module = (
+    module = include_all(
         dash.QueryVariable("module")
         .label("Module")
         .description("Migrated modules (auth, teams, projects, tasks, reporting).")
         .datasource(ds_ref(ctx, "prometheus"))
         .query("label_values(db_query_total, module)")
-        .multi(True)
-        .include_all(True)
-        .all_value(".*")
-        .current(all_option)
         .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(dm.VariableSort.ALPHABETICAL_ASC)
     )
-    environment = (
+    environment = include_all(
         dash.QueryVariable("environment")
         .label("Environment")
         .description("production, staging, development (the environment label of the metrics).")
         .datasource(ds_ref(ctx, "prometheus"))
         .query("label_values(db_query_total, environment)")
-        .multi(True)
-        .include_all(True)
-        .all_value(".*")
-        .current(all_option)
         .refresh(dm.VariableRefresh.ON_DASHBOARD_LOAD)
         .sort(dm.VariableSort.ALPHABETICAL_ASC)
     )
@@ -336,16 +336,13 @@ def _variables(ctx: PackContext) -> list:
 
 def _dashboard(ctx: PackContext) -> dash.Dashboard:
     builder = (
-        dash.Dashboard("Prisma Migration")
-        .uid(DASHBOARD_UID)
-        .description(
-            "Shadow-mode validation of the SQL to Prisma migration: mismatches, latency, errors, progress."
+        new_dashboard(
+            "Prisma Migration",
+            DASHBOARD_UID,
+            "Shadow-mode validation of the SQL to Prisma migration: mismatches, latency, errors, progress.",
+            ["prisma", "migration", "shadow-mode"],
+            "now-1h",
         )
-        .tags(["prisma", "migration", "shadow-mode"])
-        .time("now-1h", "now")
-        .refresh("1m")
-        .timezone("browser")
-        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
         .variables(_variables(ctx))
         .annotations(
             [
@@ -364,9 +361,6 @@ def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
     common = dict(
         datasource="prometheus",
         every="1m",
-        lookback="10m",
-        no_data_state="OK",
-        exec_err_state="Error",
         dashboard_uid=DASHBOARD_UID,
         labels={"service": "prisma-migration"},
     )

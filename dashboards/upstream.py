@@ -30,10 +30,9 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import heatmap, timeseries
-from grafana_foundation_sdk.models import dashboard as dm
 
 from components.specs import AlertSpec, Pack, PackContext, TeamRoute
-from dashboards.common import dashboard, prom, threshold_lines, thresholds
+from dashboards.common import dashboard, new_dashboard, prom, threshold_lines, thresholds
 
 TEAM = "upstream"
 FOLDER_UID = "upstream"
@@ -101,16 +100,7 @@ def _series(
 
 
 def _dashboard(title: str, uid: str, tags: list[str], description: str, panels: list) -> dash.Dashboard:
-    builder = (
-        dash.Dashboard(title)
-        .uid(uid)
-        .description(description)
-        .tags(tags)
-        .time("now-1h", "now")
-        .refresh("30s")
-        .timezone("browser")
-        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
-    )
+    builder = new_dashboard(title, uid, description, tags, "now-1h", refresh="30s")
     for panel in panels:
         builder = builder.with_panel(panel)
     return builder
@@ -425,8 +415,6 @@ def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
         datasource="prometheus",
         every="1m",
         lookback="15m",
-        no_data_state="OK",
-        exec_err_state="Error",
         labels={"service": "upstream"},
     )
     return (

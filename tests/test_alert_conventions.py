@@ -6,6 +6,7 @@ offline plan registers (what Grafana receives), so neither the specs nor the bui
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import urlparse
@@ -15,8 +16,10 @@ import pytest
 from components.datasources import UIDS
 from components.specs import SEVERITIES, AlertSpec, Pack, PackContext
 from dashboards import build_packs
+from settings import parse_duration
 from tests.conftest import STACKS, plan_of
 from tests.helpers import of_type
+from tools.dashboard_lint import panels
 from tools.plan import read_stack_config
 
 RULES = "grafana:alerting/ruleGroup:RuleGroup"
@@ -46,11 +49,7 @@ def specs(stack: str) -> list[tuple[Pack, AlertSpec]]:
 
 
 def panel_ids(model: dict[str, Any]) -> set[int]:
-    ids = set()
-    for panel in model.get("panels") or []:
-        ids.add(panel.get("id"))
-        ids.update(child.get("id") for child in panel.get("panels") or [])
-    return ids
+    return {panel.get("id") for panel in panels(model)}
 
 
 def plan_rules(stack: str) -> list[tuple[str, dict[str, Any]]]:
@@ -121,8 +120,8 @@ def test_warning_fires_before_critical(stack):
 
 def test_rule_uids_are_deterministic_short_and_unique_across_the_org(stack):
     first = [a.rule_uid(s) for _, a in specs(stack) for s in a.thresholds]
-    second = [a.rule_uid(s) for _, a in specs(stack) for s in a.thresholds]
-    assert first == second
+    assert first == [a.rule_uid(s) for _, a in specs(stack) for s in a.thresholds]
+    assert _spec().rule_uid("warning") == "x-high-warn"  # derived from the name, nothing random
     assert all(UID.match(uid) for uid in first), [u for u in first if not UID.match(u)]
     duplicates = sorted({u for u in first if first.count(u) > 1})
     assert not duplicates, f"rule uids used twice: {duplicates}"
@@ -163,15 +162,20 @@ def test_planned_rule_uids_unique_and_titles_unique_per_folder(stack):
 
 
 def test_planned_rules_are_the_specs(stack):
-    expected = {a.rule_uid(s) for _, a in specs(stack) for s in a.thresholds}
-    assert {r["uid"] for _, r in plan_rules(stack)} == expected
-
-
-def test_two_plans_give_the_same_rules(stack):
-    from tools.plan import render_plan
-
-    again = render_plan(stack)
-    assert of_type(again.plan, RULES) == of_type(plan_of(stack).plan, RULES)
+    """What Grafana receives is what each spec says: the tests that evaluate specs (promtool, SQL)
+    then also hold for the rules, `for`, comparator, threshold and lookback included."""
+    evaluators = {">": "gt", "<": "lt"}
+    expected = {
+        a.rule_uid(s): (a.for_duration(s), evaluators[a.comparator], [t], parse_duration(a.lookback))
+        for _, a in specs(stack)
+        for s, t in a.thresholds.items()
+    }
+    planned = {}
+    for _, rule in plan_rules(stack):
+        evaluator = json.loads(rule["datas"][-1]["model"])["conditions"][0]["evaluator"]
+        lookback = rule["datas"][0]["relativeTimeRange"]["from"]
+        planned[rule["uid"]] = (rule["for"], evaluator["type"], evaluator["params"], lookback)
+    assert planned == expected
 
 
 # --- the checks can fail ---

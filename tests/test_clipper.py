@@ -13,6 +13,7 @@ import pytest
 from components.specs import PackContext
 from dashboards import clipper
 from tests.support import promtool as pt
+from tools.dashboard_lint import panels
 
 CTX = PackContext(
     stack="prod",
@@ -149,20 +150,14 @@ def test_document_thresholds_and_burn_math():
         assert "$__" not in spec.query  # alerts use literal windows
 
 
-def _panels(model):
-    for panel in model.get("panels", []):
-        yield panel
-        yield from panel.get("panels", [])
-
-
 @pytest.mark.parametrize("board", PACK.dashboards, ids=lambda d: d.uid)
 def test_dashboard_panels(board):
-    panels = list(_panels(board.model))
-    ids = [p["id"] for p in panels]
+    found = list(panels(board.model))
+    ids = [p["id"] for p in found]
     assert len(ids) == len(set(ids))
-    titles = [p["title"] for p in panels if p["type"] != "row"]
+    titles = [p["title"] for p in found if p["type"] != "row"]
     assert len(titles) == len(set(titles))
-    for panel in panels:
+    for panel in found:
         if panel["type"] == "row":
             continue
         assert panel["description"], panel["title"]
@@ -176,6 +171,6 @@ def test_dashboard_panels(board):
 def test_pack_shape():
     assert PACK.folder_uid == "clipper" and PACK.team == "clipper"
     assert {d.uid for d in PACK.dashboards} == {"clipper-slo", "clipper-background-jobs"}
-    panel_ids = {d.uid: {p["id"] for p in _panels(d.model)} for d in PACK.dashboards}
+    panel_ids = {d.uid: {p["id"] for p in panels(d.model)} for d in PACK.dashboards}
     for spec in PACK.alerts:
         assert spec.panel_id in panel_ids[spec.dashboard_uid], spec.name

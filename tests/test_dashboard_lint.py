@@ -157,7 +157,7 @@ def mutate(path_fn):
 
 
 def p(model: dict, pid: int) -> dict:
-    for item, _row in lint._panels(model):
+    for item in lint.panels(model):
         if item["id"] == pid:
             return item
     raise KeyError(pid)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import STACKS
+from tests.conftest import STACKS, plan_of
 from tests.helpers import json_input, of_type, one, policy_nodes
+from tools.dashboard_lint import panels
 from tools.plan import MOCK_PASSWORD, SECRET, render_plan, to_json
 
 DS = "grafana:oss/dataSource:DataSource"
@@ -130,7 +131,7 @@ def test_rules_carry_labels_links_and_states(stack_plan):
             ann = rule["annotations"]
             assert ann["summary"] and ann["description"] and ann["runbook_url"].startswith("https://")
             assert ann["__dashboardUid__"] in stack_plan.dashboards
-            panel_ids = {p["id"] for p in _panels(stack_plan.dashboards[ann["__dashboardUid__"]])}
+            panel_ids = {p["id"] for p in panels(stack_plan.dashboards[ann["__dashboardUid__"]])}
             assert int(ann["__panelId__"]) in panel_ids
             assert rule["noDataState"] and rule["execErrState"]
             assert len(rule["uid"]) <= 40
@@ -164,14 +165,8 @@ def test_prod_protects_stateful_resources(prod):
 
 def test_two_renders_are_byte_identical():
     for stack in STACKS:
-        first, second = render_plan(stack), render_plan(stack)
+        first, second = plan_of(stack), render_plan(stack)  # the first as the other tests saw it
         assert to_json(first.plan) == to_json(second.plan)
         assert {u: to_json(d) for u, d in first.dashboards.items()} == {
             u: to_json(d) for u, d in second.dashboards.items()
         }
-
-
-def _panels(model):
-    for panel in model.get("panels", []):
-        yield panel
-        yield from panel.get("panels", [])

@@ -21,8 +21,10 @@ import pytest
 from components.datasources import UIDS
 from components.specs import AlertSpec, Pack, PackContext
 from dashboards import media_clustering, prisma_migration, upstream
+from tests.conftest import plan_of
 from tests.helpers import of_type, policy_nodes
 from tests.support import promtool as pt
+from tools.dashboard_lint import panels
 
 RUNBOOKS = "https://runbooks.example.com"
 BUILDERS = (media_clustering.build, upstream.build, prisma_migration.build)
@@ -57,12 +59,6 @@ def packs(backlog: bool = True) -> tuple[Pack, ...]:
 
 def team_alerts(backlog: bool = True) -> list[tuple[str, AlertSpec]]:
     return [(p.team, a) for p in packs(backlog) for a in p.alerts]
-
-
-def panels(model: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    for panel in model.get("panels", []):
-        yield panel
-        yield from panel.get("panels", [])
 
 
 # --- PromQL parses ------------------------------------------------------------------------
@@ -473,8 +469,6 @@ def test_prisma_latency_regression_severities_put_right():
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
 def test_plan_holds_the_three_packs(stack):
-    from tests.conftest import plan_of
-
     result = plan_of(stack)
     folders = {
         r["inputs"]["uid"]: r["inputs"]["title"] for r in of_type(result.plan, "grafana:oss/folder:Folder")
@@ -499,26 +493,57 @@ def _thresholds(rule: dict[str, Any]) -> tuple[str, str, str, list[float]]:
     return rule["labels"]["severity"], rule["for"], evaluator["type"], evaluator["params"]
 
 
-def test_prod_rule_thresholds(prod):
-    rules = {r["uid"]: r for g in of_type(prod.plan, RULES) for r in g["inputs"]["rules"]}
-    expected = {
-        "media-cluster-failures-warn": ("warning", "5m", "gt", [1.0]),
-        "media-cluster-failures-crit": ("critical", "5m", "gt", [3.0]),
-        "media-cluster-latency-p95-warn": ("warning", "10m", "gt", [5.0]),
-        "media-cluster-latency-p95-crit": ("critical", "10m", "gt", [8.0]),
-        "media-cluster-feedback-failures-crit": ("critical", "0s", "gt", [0]),
-        "media-cluster-noise-high-warn": ("warning", "0s", "gt", [30]),
-        "media-cluster-stalled-crit": ("critical", "5m", "lt", [1]),
-        "upstream-5xx-error-percent-crit": ("critical", "5m", "gt", [5.0]),
-        "upstream-task-success-rate-warn": ("warning", "10m", "lt", [95.0]),
-        "prisma-latency-regression-warn": ("warning", "10m", "gt", [20.0]),
-        "prisma-latency-regression-crit": ("critical", "10m", "gt", [50.0]),
-        "prisma-mismatch-rate-warn": ("warning", "5m", "gt", [0.01]),
-        "prisma-mismatch-rate-crit": ("critical", "5m", "gt", [0.1]),
-        "prisma-error-rate-spike-crit": ("critical", "5m", "gt", [1.0]),
-    }
-    for uid, want in expected.items():
-        assert _thresholds(rules[uid]) == want, uid
+# Every rule of the plan, as the documents set them (severity, for, evaluator, threshold): a rule
+# added, dropped or changed anywhere shows here, whatever the spec it was built from says.
+PROD_RULES = {
+    "clerk-health-degraded-warn": ("warning", "10m", "lt", [85.0]),
+    "clerk-ocr-failures-high-warn": ("warning", "15m", "gt", [20.0]),
+    "clerk-stuck-sites-crit": ("critical", "15m", "gt", [10]),
+    "clipper-error-budget-fast-burn-crit": ("critical", "2m", "gt", [72.0]),
+    "clipper-error-budget-medium-burn-warn": ("warning", "15m", "gt", [30.0]),
+    "clipper-job-duration-crit": ("critical", "10m", "gt", [600]),
+    "clipper-job-duration-warn": ("warning", "10m", "gt", [300]),
+    "clipper-job-failure-rate-crit": ("critical", "5m", "gt", [0.5]),
+    "clipper-job-failure-rate-warn": ("warning", "10m", "gt", [0.05]),
+    "clipper-job-item-failures-warn": ("warning", "10m", "gt", [0.2]),
+    "clipper-job-queue-growing-warn": ("warning", "5m", "gt", [0.5]),
+    "clipper-job-queue-size-crit": ("critical", "5m", "gt", [1000]),
+    "clipper-job-stale-crit": ("critical", "5m", "gt", [86400]),
+    "clipper-job-stale-warn": ("warning", "5m", "gt", [7200]),
+    "clipper-slo-availability-crit": ("critical", "5m", "lt", [0.995]),
+    "clipper-slo-error-rate-crit": ("critical", "5m", "gt", [0.005]),
+    "clipper-slo-latency-detail-crit": ("critical", "5m", "gt", [0.05]),
+    "clipper-slo-latency-list-crit": ("critical", "5m", "gt", [0.1]),
+    "clipper-slo-latency-search-crit": ("critical", "5m", "gt", [0.2]),
+    "media-cluster-failures-crit": ("critical", "5m", "gt", [3.0]),
+    "media-cluster-failures-warn": ("warning", "5m", "gt", [1.0]),
+    "media-cluster-feedback-failures-crit": ("critical", "0s", "gt", [0]),
+    "media-cluster-latency-p95-crit": ("critical", "10m", "gt", [8.0]),
+    "media-cluster-latency-p95-warn": ("warning", "10m", "gt", [5.0]),
+    "media-cluster-noise-high-warn": ("warning", "0s", "gt", [30]),
+    "media-cluster-stalled-crit": ("critical", "5m", "lt", [1]),
+    "prisma-error-rate-spike-crit": ("critical", "5m", "gt", [1.0]),
+    "prisma-latency-regression-crit": ("critical", "10m", "gt", [50.0]),
+    "prisma-latency-regression-warn": ("warning", "10m", "gt", [20.0]),
+    "prisma-mismatch-rate-crit": ("critical", "5m", "gt", [0.1]),
+    "prisma-mismatch-rate-warn": ("warning", "5m", "gt", [0.01]),
+    "upstream-5xx-error-percent-crit": ("critical", "5m", "gt", [5.0]),
+    "upstream-5xx-error-percent-warn": ("warning", "5m", "gt", [2.0]),
+    "upstream-task-success-rate-crit": ("critical", "10m", "lt", [90.0]),
+    "upstream-task-success-rate-warn": ("warning", "10m", "lt", [95.0]),
+}
+STAGING_ONLY_RULES = {  # the legacy exporter's backlog (seed 001), where media.backlog is on
+    "media-cluster-pending-jobs-warn": ("warning", "5m", "gt", [100]),
+    "media-cluster-pending-jobs-crit": ("critical", "5m", "gt", [250]),
+    "media-cluster-stream-lag-warn": ("warning", "5m", "gt", [30.0]),
+}
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_every_rule_threshold(stack):
+    rules = {r["uid"]: r for g in of_type(plan_of(stack).plan, RULES) for r in g["inputs"]["rules"]}
+    expected = PROD_RULES | (STAGING_ONLY_RULES if stack == "staging" else {})
+    assert {uid: _thresholds(rule) for uid, rule in rules.items()} == expected
 
 
 def _team_receivers(policy: dict[str, Any], team: str) -> dict[str, list[str]]:

@@ -1,6 +1,6 @@
 """The read-only role exactly as the program declares it, on a real PostgreSQL: it reads `sites` only.
 
-The role and its grants come from the prod offline plan (render_plan("prod")) and are translated to
+The role and its grants come from the prod offline plan (`plan_of("prod")`) and are translated to
 the SQL the PostgreSQL provider runs. The translator refuses inputs it does not know, so a new
 privilege in the program cannot slip past these tests unexamined.
 """
@@ -16,7 +16,8 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-from tools.plan import SECRET, render_plan
+from tests.conftest import plan_of
+from tools.plan import SECRET
 
 if TYPE_CHECKING:
     from tests.support.postgres import PostgresServer
@@ -116,7 +117,7 @@ class ReadOnlyRole:
 
 @pytest.fixture(scope="module")
 def plan_resources() -> list[dict[str, Any]]:
-    return render_plan("prod").plan["resources"]
+    return plan_of("prod").plan["resources"]
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.notifications import MAX_POLICY_DEPTH
-from components.routing import MAINTENANCE_MUTE_TIMING
+from components.routing import MAINTENANCE_MUTE_TIMING, MAX_POLICY_DEPTH
 from components.specs import PackContext
 from dashboards import build_packs
 from settings import parse_duration

@@ -7,7 +7,7 @@ import pytest
 
 import settings
 from components.environment import pack_context
-from dashboards import media_clustering
+from dashboards import PACK_OPTIONS, media_clustering
 from tools.plan import engine_config, project_name, read_stack_config, render_plan
 
 
@@ -20,7 +20,7 @@ def load_with(stack: str, overrides=None, drop_secrets=(), plain_secrets=()):
     for key in plain_secrets:
         secret_keys.remove(f"observability:{key}")
     pulumi.runtime.set_all_config(config, secret_keys)
-    return settings.load(pulumi.Config("observability"), stack=stack)
+    return settings.load(PACK_OPTIONS, pulumi.Config("observability"), stack=stack)
 
 
 def problems(stack: str, **kwargs) -> dict[str, settings.Problem]:
@@ -148,7 +148,12 @@ def test_bad_pack_options_are_named_with_their_fix():
         "observability:packs.medai",
     }
     assert "must be true or false" in found["observability:packs.media.backlog"].message
-    assert "--path 'observability:packs.media.backlog'" in found["observability:packs.media.backlog"].fix
+    assert found["observability:packs.media.backlog"].fix == (
+        "pulumi config set --path 'observability:packs.media.backlog' false --stack staging"
+    )
+    assert found["observability:packs.media.backlgo"].fix == (
+        "pulumi config rm --path 'observability:packs.media.backlgo' --stack staging"
+    )
     assert "backlog" in found["observability:packs.media.backlgo"].message
     assert "media" in found["observability:packs.medai"].message
 

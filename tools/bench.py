@@ -33,11 +33,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from tools.plan import LINT_FINDINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -70,7 +71,7 @@ sys.exit(code)
 _IMPORT_MODULES = "import importlib, sys\nfor name in sys.argv[1:]:\n    vars(importlib.import_module(name))"
 # Variants of our SQL, each: the variables not left at All, and the value they take ("first": the
 # first option the dropdown offers). "ours" is one refresh with everything at All; "one site" is the
-# debugging case, one subdomain picked (its answers differ, so they are not compared).
+# debugging case, one subdomain picked.
 VARIANTS: dict[str, dict[str, str]] = {"ours": {}, "one site": {"subdomain": "first"}}
 PLAN_TARGET = 1.5  # plan wall time at most this many times the floor
 REFRESH_TARGET_MS = 50.0  # one full refresh of the dashboard's SQL at 10^6 rows, recommended indexes
@@ -212,7 +213,6 @@ class Sample:
     wall: float  # seconds
     rss_kib: int  # ru_maxrss of the child (KiB on Linux)
     stdout: str = ""
-    exit: int = 0
 
 
 # Children compile to and read bytecode caches as Python does by default (some machines and
@@ -237,21 +237,27 @@ def run_child(args: Sequence[str], ok: Sequence[int] = (0,)) -> Sample:
         err.seek(0)
         if proc.returncode not in ok:
             raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{err.read().decode()[-4000:]}")
-        return Sample(wall, usage.ru_maxrss, out.read().decode(), proc.returncode)
+        return Sample(wall, usage.ru_maxrss, out.read().decode())
+
+
+def rotated_rounds(keys: Sequence[Any], rounds: int, warmup: bool = True) -> Iterator[tuple[bool, Any]]:
+    """(kept, key): every key once per round, the order rotated each round; round 0 is a warm-up
+    whose results are not kept."""
+    keys = list(keys)
+    for i in range(0 if warmup else 1, rounds + 1):
+        for key in keys[i % len(keys) :] + keys[: i % len(keys)]:
+            yield i > 0, key
 
 
 def interleaved(
     jobs: dict[str, Sequence[str]], rounds: int, ok: Sequence[int] = (0,), warmup: bool = True
 ) -> dict[str, list[Sample]]:
     """Every job once per round, the order rotated each round; one warm-up round discarded."""
-    names = list(jobs)
-    samples: dict[str, list[Sample]] = {name: [] for name in names}
-    for i in range(0 if warmup else 1, rounds + 1):
-        order = names[i % len(names) :] + names[: i % len(names)]
-        for name in order:
-            sample = run_child(jobs[name], ok)
-            if i:
-                samples[name].append(sample)
+    samples: dict[str, list[Sample]] = {name: [] for name in jobs}
+    for kept, name in rotated_rounds(jobs, rounds, warmup):
+        sample = run_child(jobs[name], ok)
+        if kept:
+            samples[name].append(sample)
     return samples
 
 
@@ -265,9 +271,8 @@ def med(values: Sequence[float]) -> float:
 
 def sdk_modules(stack: str, out: Path) -> list[str]:
     """The modules of SDK_PACKAGES that the stack's offline plan executes, in load order."""
-    sample = run_child(
-        [sys.executable, "-c", _RECORD_SDK_MODULES, "--stack", stack, "--out", str(out)], ok=(0, 4)
-    )
+    args = [sys.executable, "-c", _RECORD_SDK_MODULES, "--stack", stack, "--out", str(out)]
+    sample = run_child(args, ok=(0, LINT_FINDINGS))
     return json.loads(sample.stdout.strip().splitlines()[-1])
 
 
@@ -283,7 +288,7 @@ def bench_plan(stacks: Sequence[str], rounds: int, out: Path) -> dict[str, Any]:
     for stack in stacks:
         jobs[f"floor {stack}"] = floor_job(modules[stack])
         jobs[f"plan {stack}"] = [py, "-m", "tools.plan", "--stack", stack, "--out", str(out / "plan")]
-    samples = interleaved(jobs, rounds, ok=(0, 4))  # 4: the plan ran fully, the lint found something
+    samples = interleaved(jobs, rounds, ok=(0, LINT_FINDINGS))
     walls = {name: med([s.wall for s in runs]) for name, runs in samples.items()}
     rsss = {name: med([s.rss_kib for s in runs]) for name, runs in samples.items()}
     rows = []
@@ -376,9 +381,13 @@ def scaled_child(copies: int, stack: str, out: str) -> None:
     )
 
 
-def bench_scaling(stack: str, factors: Sequence[int], rounds: int, out: Path) -> dict[str, Any]:
+def bench_scaling(
+    stack: str, factors: Sequence[int], rounds: int, out: Path, modules: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """`modules`: the stack's SDK modules if section 1 already recorded them."""
     py = sys.executable
-    jobs: dict[Any, Sequence[str]] = {"floor": floor_job(sdk_modules(stack, out / "modules"))}
+    floor = floor_job(modules if modules is not None else sdk_modules(stack, out / "modules"))
+    jobs: dict[Any, Sequence[str]] = {"floor": floor}
     for f in factors:
         jobs[f] = [
             py,
@@ -449,6 +458,7 @@ def our_queries() -> tuple[list[Query], list[dict[str, Any]]]:
     from components.specs import PackContext
     from dashboards import clerk
     from tests.support.grafana_sql import parse_interval
+    from tools.dashboard_lint import panels
 
     ctx = PackContext(
         stack="bench",
@@ -464,12 +474,7 @@ def our_queries() -> tuple[list[Query], list[dict[str, Any]]]:
             query = var["query"] if isinstance(var["query"], str) else var["query"].get("rawSql", "")
             queries.append(Query(f"var {var['name']}", "variable", query))
 
-    def panels(items):
-        for panel in items:
-            yield panel
-            yield from panels(panel.get("panels", []))
-
-    for panel in panels(board.model.get("panels", [])):
+    for panel in panels(board.model):
         for target in panel.get("targets", []) or []:
             if "rawSql" in target:
                 queries.append(Query(panel["title"], "panel", target["rawSql"]))
@@ -495,15 +500,6 @@ def _scan_nodes(plan: dict[str, Any]) -> list[str]:
 
     walk(plan["Plan"])
     return found
-
-
-def _answer(conn, text: str) -> list[tuple]:
-    """A query's rows, normalised (numbers as rounded floats, sorted) to compare variants."""
-
-    def norm(value):
-        return round(float(value), 6) if isinstance(value, (int, float, Decimal)) else value
-
-    return sorted((tuple(norm(v) for v in row) for row in conn.execute(text).fetchall()), key=repr)
 
 
 def _time_query(conn, text: str) -> tuple[float, int]:
@@ -539,8 +535,7 @@ def _render_all(
         name = var["name"]
         opts = options.get(name) or (custom_options(var) if var.get("type") == "custom" else [])
         current = [opts[0]] if selection.get(name) == "first" and opts else ALL
-        multi, include_all = bool(var.get("multi")), bool(var.get("includeAll"))
-        state.append(Variable(name, current, opts, multi, include_all, var.get("allValue") or None))
+        state.append(Variable.from_model(var, current, opts))
     for q in ours:
         if q.kind == "panel":
             rendered.append((q, render(q.template, start, end, state)))
@@ -615,14 +610,10 @@ def _measure(conn, ours, variables, now, rounds, variants) -> dict[str, Any]:
     keys = list(runs)
     times: dict[tuple[str, str], list[float]] = {k: [] for k in keys}
     rows: dict[tuple[str, str], int] = {}
-    for i in range(rounds + 1):
-        order = keys[i % len(keys) :] + keys[: i % len(keys)]
-        for key in order:
-            ms, n = _time_query(conn, runs[key][0])
-            if i:
-                times[key].append(ms)
-            rows[key] = n
-    answers = {key: _answer(conn, runs[key][0]) for key in keys if key[0] == "ours"}
+    for kept, key in rotated_rounds(keys, rounds):
+        ms, rows[key] = _time_query(conn, runs[key][0])
+        if kept:
+            times[key].append(ms)
     out = {}
     for key in keys:
         text, q = runs[key]
@@ -633,7 +624,6 @@ def _measure(conn, ours, variables, now, rounds, variants) -> dict[str, Any]:
             "kind": q.kind,
             "scans": _scan_nodes(plan),
             "chars": len(text),
-            "same_as_ours": key[0] != "ours" or answers[key] == answers[("ours", key[1])],
         }
     return out
 
@@ -833,7 +823,7 @@ def report(results: dict[str, Any]) -> str:
 def _cell(cell: dict[str, Any] | None) -> str:
     if not cell:
         return "-"
-    return f"{cell['ms']:.1f}" + ("" if cell["same_as_ours"] else " (ANSWER DIFFERS)")
+    return f"{cell['ms']:.1f}"
 
 
 def _db_report(db: dict[str, Any]) -> list[str]:
@@ -989,7 +979,8 @@ def main(argv: list[str] | None = None) -> int:
             results["plan"] = bench_plan(list_stacks(), rounds, out)
         if "scaling" in only:
             print("2/4 scaling x1, x10, x50 ...", flush=True)
-            results["scaling"] = bench_scaling("prod", (1, 10, 50), max(3, rounds // 2), out)
+            known = results.get("plan", {}).get("modules", {}).get("prod")
+            results["scaling"] = bench_scaling("prod", (1, 10, 50), max(3, rounds // 2), out, known)
     if "db" in only:
         print("3/4 database cost ...", flush=True)
         sizes = args.rows or ((10**5,) if args.quick else (10**5, 10**6))

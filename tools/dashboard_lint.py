@@ -56,9 +56,8 @@ from typing import Any
 
 import promql_parser
 
-from tools.plan import load_yaml
+from tools.plan import ROOT, load_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
 EXCLUSIONS = ROOT / "lint-exclusions.yaml"
 MAX_UID = 40
 GRID_COLUMNS = 24
@@ -400,12 +399,11 @@ def lint_query(kind: str, target: Mapping[str, Any], in_dashboard: bool) -> list
 # --- dashboards ---
 
 
-def _panels(model: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any] | None]]:
-    """Every panel with the row it is nested in (None at top level)."""
+def panels(model: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every panel of a dashboard model, the panels of collapsed rows included (Grafana nests one level)."""
     for panel in model.get("panels") or []:
-        yield panel, None
-        for child in panel.get("panels") or []:
-            yield child, panel
+        yield panel
+        yield from panel.get("panels") or []
 
 
 def _label(panel: Mapping[str, Any]) -> str:
@@ -467,7 +465,7 @@ def lint_dashboard(model: Mapping[str, Any], datasources: Mapping[str, str]) -> 
         use("", link.get("url"))
 
     ids: dict[Any, str] = {}
-    for panel, _row in _panels(model):
+    for panel in panels(model):
         where = _label(panel)
         kind = panel.get("type") or ""
         pid = panel.get("id")

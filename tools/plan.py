@@ -25,6 +25,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "[secret]"
+LINT_FINDINGS = 4  # exit code: the plan was written in full, and the dashboard lint found something
 MOCK_PASSWORD = "mock-generated-password-7f3a9c"  # what the mock engine "generates" for RandomPassword
 
 
@@ -292,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
 
     findings = lint_plan(result)  # dashboards and alert queries against the stack's own data sources
     report(findings)
-    return 4 if findings else 0
+    return LINT_FINDINGS if findings else 0
 
 
 if __name__ == "__main__":

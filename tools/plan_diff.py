@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.plan import load_yaml
+from tools.dashboard_lint import panels
+from tools.plan import ROOT, SECRET, load_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-SECRET = "[secret]"
 DEFAULT_STACKS = ("staging", "prod")
 
 DASHBOARD = "grafana:oss/dashboard:Dashboard"
@@ -141,16 +140,7 @@ class Section:
 
 def _panels(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every panel (rows' nested panels included) by stable key: its id, else its title."""
-    out: dict[str, dict[str, Any]] = {}
-
-    def visit(panels: list[dict[str, Any]]) -> None:
-        for p in panels or []:
-            key = f"id:{p['id']}" if "id" in p else f"title:{p.get('title', '')}"
-            out[key] = p
-            visit(p.get("panels") or [])
-
-    visit(model.get("panels") or [])
-    return out
+    return {f"id:{p['id']}" if "id" in p else f"title:{p.get('title', '')}": p for p in panels(model)}
 
 
 def _panel_name(panel: dict[str, Any]) -> str:
@@ -193,24 +183,24 @@ def _query_text(target: dict[str, Any]) -> Any:
     return None
 
 
-def _target_changes(old: list[dict[str, Any]], new: list[dict[str, Any]], what: str = "query") -> list[str]:
+def _target_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
     a = {t.get("refId", str(i)): t for i, t in enumerate(old or [])}
     b = {t.get("refId", str(i)): t for i, t in enumerate(new or [])}
     lines = []
     for ref in sorted(set(a) | set(b)):
         if ref not in a:
-            lines.append(f"added {what} {ref}: {fmt(_query_text(b[ref]))}")
+            lines.append(f"added query {ref}: {fmt(_query_text(b[ref]))}")
         elif ref not in b:
-            lines.append(f"removed {what} {ref}")
+            lines.append(f"removed query {ref}")
         elif a[ref] != b[ref]:
             qa, qb = _query_text(a[ref]), _query_text(b[ref])
             if qa != qb:
-                lines.append(change(f"{what} {ref}", qa, qb))
+                lines.append(change(f"query {ref}", qa, qb))
             rest = field_changes(
                 {k: v for k, v in a[ref].items() if k not in ("rawSql", "expr", "query", "expression")},
                 {k: v for k, v in b[ref].items() if k not in ("rawSql", "expr", "query", "expression")},
             )
-            lines += [f"{what} {ref} {line}" for line in rest]
+            lines += [f"query {ref} {line}" for line in rest]
     return lines
 
 
@@ -286,9 +276,10 @@ def diff_dashboards(base: dict[str, Any], head: dict[str, Any]) -> Section:
             section.add(f"dashboard **{uid}** ({a[uid][0].get('title')}): removed")
         elif uid not in a:
             model = b[uid][0]
+            added = _panels(model)
             section.add(
-                f"dashboard **{uid}** ({model.get('title')}): added, {len(_panels(model))} panels",
-                [f"added panel {_panel_name(p)} ({p.get('type')})" for p in _panels(model).values()],
+                f"dashboard **{uid}** ({model.get('title')}): added, {len(added)} panels",
+                [f"added panel {_panel_name(p)} ({p.get('type')})" for p in added.values()],
             )
         elif a[uid] != b[uid]:
             details = dashboard_changes(a[uid][0], b[uid][0]) + field_changes(a[uid][1], b[uid][1])
@@ -405,17 +396,17 @@ def _routes(plan: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
     """Map "route team=clerk severity=critical" -> contact point -> its settings (order kept)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
 
-    def visit(node: dict[str, Any], path: list[str], root: bool) -> None:
+    def visit(node: dict[str, Any], path: list[str]) -> None:
         label = "route " + " ".join(path) if path else "route (root)"
         settings = {k: v for k, v in node.items() if k not in ("policies", "matchers", "contactPoint")}
         receiver = node.get("contactPoint") or "(inherited)"
         slot = out.setdefault(label, {})
         slot[receiver if receiver not in slot else f"{receiver} (#{len(slot) + 1})"] = settings
         for child in node.get("policies") or []:
-            visit(child, path + _matchers(child), False)
+            visit(child, path + _matchers(child))
 
     for r in _of_type(plan, POLICY):
-        visit(r["inputs"], [], True)
+        visit(r["inputs"], [])
     return out
 
 
@@ -621,7 +612,7 @@ def diff_plans(
             "Other resources",
             base,
             head,
-            lambda t: t not in SPECIAL and not t.startswith(POSTGRES_PREFIX) and t != RULE_GROUP,
+            lambda t: t not in SPECIAL and not t.startswith(POSTGRES_PREFIX),
         ),
     ]
     # Rule groups themselves (added/removed groups); rule-level changes are in "Alert rules".

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 ALL = "$__all"  # the value Grafana stores when "All" is selected
 
@@ -60,6 +61,14 @@ class Variable:
     include_all: bool = False
     all_value: str | None = None
 
+    @classmethod
+    def from_model(
+        cls, model: Mapping[str, Any], current: str | Sequence[str], options: Sequence[str]
+    ) -> Variable:
+        """The variable as a dashboard model defines it (multi, includeAll, allValue)."""
+        multi, include_all = bool(model.get("multi")), bool(model.get("includeAll"))
+        return cls(model["name"], current, options, multi, include_all, model.get("allValue") or None)
+
     def is_all(self) -> bool:
         current = [self.current] if isinstance(self.current, str) else list(self.current)
         return ALL in current
@@ -67,19 +76,6 @@ class Variable:
 
 def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def _format(variable: Variable) -> str:
-    """SqlDatasource.interpolateVariable, after templateSrv resolved All."""
-    if variable.is_all():
-        if variable.all_value is not None:
-            return variable.all_value  # a custom all value is inserted as written, never quoted
-        return ",".join(quote_literal(v) for v in variable.options)
-    if isinstance(variable.current, str):
-        if variable.multi or variable.include_all:
-            return quote_literal(variable.current)
-        return variable.current.replace("'", "''")
-    return ",".join(quote_literal(v) for v in variable.current)
 
 
 def escape_regex(value: str) -> str:
@@ -99,18 +95,26 @@ _FORMATS = {
 }
 
 
-def _format_explicit(variable: Variable, fmt: str) -> str:
-    """templateSrv with `${var:fmt}`: a custom all value is still inserted as written (only the
-    text and percentencode formats would format it), otherwise All is the list of every option."""
-    if fmt not in _FORMATS:
+def _format(variable: Variable, fmt: str | None) -> str:
+    """templateSrv, then the format: `${var:fmt}`, or for a bare `$var` the SQL data source's
+    interpolateVariable (a multi-value or include-All value quoted, a plain single value escaped).
+
+    A custom all value is inserted as written whatever the format (only text and percentencode
+    would format it); without one, All is the list of every option.
+    """
+    if fmt is not None and fmt not in _FORMATS:
         raise NotImplementedError(f"variable format {fmt!r} is not reproduced")
     if variable.is_all():
         if variable.all_value is not None:
             return variable.all_value
         values = list(variable.options)
+    elif isinstance(variable.current, str):
+        if fmt is None and not (variable.multi or variable.include_all):
+            return variable.current.replace("'", "''")
+        values = [variable.current]
     else:
-        values = [variable.current] if isinstance(variable.current, str) else list(variable.current)
-    return _FORMATS[fmt](values)
+        values = list(variable.current)
+    return _FORMATS[fmt or "sqlstring"](values)
 
 
 def interpolate_variables(text: str, variables: Sequence[Variable]) -> str:
@@ -123,10 +127,7 @@ def interpolate_variables(text: str, variables: Sequence[Variable]) -> str:
             return match.group(0)
         if match.group(5):
             raise NotImplementedError(f"variable field paths are not reproduced: {match.group(0)}")
-        fmt = match.group(3) or match.group(6)
-        if fmt:
-            return _format_explicit(by_name[name], fmt)
-        return _format(by_name[name])
+        return _format(by_name[name], match.group(3) or match.group(6))
 
     return _VARIABLE.sub(replace, text)
 
