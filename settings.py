@@ -17,7 +17,8 @@ from urllib.parse import urlparse
 
 import pulumi
 
-from components.specs import SEVERITIES
+from model.durations import parse_duration
+from model.vocabulary import ALERT_CATEGORIES, SEVERITIES
 
 NAMESPACE = "observability"
 
@@ -28,20 +29,8 @@ SECURE_SSL_MODES = ("require", "verify-ca", "verify-full")
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 RECEIVER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}$")
 SECRET_KEY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,62}$")
-# Values of the `category` alert label that get a special route (see components/routing.py), in match order.
-ALERT_CATEGORIES = ("security", "slo", "error-budget")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in a Prometheus-style duration ("30s", "15m", "1h30m"); ValueError if malformed."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
-    if not text or not match or not any(match.groups()):
-        raise ValueError(text)
-    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from itertools import groupby
 from typing import Any
 
-from components.specs import SEVERITIES, AlertSpec, PackContext
-from settings import parse_duration
+from model.durations import parse_duration
+from model.pack import AlertSpec, PackContext
+from model.vocabulary import SEVERITIES
 
 EXPRESSION_DATASOURCE = "__expr__"
 _EVALUATOR = {">": "gt", "<": "lt"}

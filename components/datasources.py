@@ -8,11 +8,9 @@ import pulumi
 import pulumiverse_grafana as grafana
 
 from components.providers import Providers
-from components.specs import DerivedField
+from model.datasources import CATALOGUE
+from model.pack import DerivedField
 from settings import Settings
-
-# Pinned uids: dashboards and rules reference these, so they never change.
-UIDS = {"postgres": "civic-db", "loki": "loki", "prometheus": "prometheus"}
 
 
 class DataSources(pulumi.ComponentResource):
@@ -32,9 +30,9 @@ class DataSources(pulumi.ComponentResource):
         pg = settings.postgres
         postgres = grafana.oss.DataSource(
             f"{name}-postgres",
-            uid=UIDS["postgres"],
+            uid=CATALOGUE["postgres"].uid,
             name="civic-db",
-            type="grafana-postgresql-datasource",
+            type=CATALOGUE["postgres"].plugin_type,
             url=f"{pg.host}:{pg.port}",
             username=pg.readonly_role,
             json_data_encoded=json.dumps(
@@ -58,9 +56,9 @@ class DataSources(pulumi.ComponentResource):
         )
         loki = grafana.oss.DataSource(
             f"{name}-loki",
-            uid=UIDS["loki"],
+            uid=CATALOGUE["loki"].uid,
             name="loki",
-            type="loki",
+            type=CATALOGUE["loki"].plugin_type,
             url=settings.loki.url,
             json_data_encoded=json.dumps(
                 {
@@ -83,9 +81,9 @@ class DataSources(pulumi.ComponentResource):
         )
         prometheus = grafana.oss.DataSource(
             f"{name}-prometheus",
-            uid=UIDS["prometheus"],
+            uid=CATALOGUE["prometheus"].uid,
             name="prometheus",
-            type="prometheus",
+            type=CATALOGUE["prometheus"].plugin_type,
             url=settings.prometheus.url,
             json_data_encoded=json.dumps(
                 {

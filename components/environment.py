@@ -6,12 +6,14 @@ from collections.abc import Sequence
 
 import pulumi
 
-from components.datasources import UIDS, DataSources
+from components.datasources import DataSources
 from components.notifications import Notifications
 from components.postgres_role import ReadOnlyRole
 from components.providers import create_providers
-from components.specs import Pack, PackContext, PolicyNode
 from components.team import TeamMonitoring
+from model.datasources import UIDS
+from model.pack import Pack, PackContext
+from model.policy import PolicyNode
 from settings import Settings
 
 

@@ -13,7 +13,7 @@ import pulumiverse_grafana as grafana
 
 from components.providers import Providers
 from components.routing import MAINTENANCE_MUTE_TIMING
-from components.specs import PolicyNode
+from model.policy import PolicyNode
 from settings import Receiver, Settings
 
 DEFAULT_TEMPLATE = "observability.message"

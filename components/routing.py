@@ -44,7 +44,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from components.specs import SEVERITIES, Pack, PolicyNode, TeamRoute
+from model.pack import Pack, TeamRoute
+from model.policy import PolicyNode
+from model.vocabulary import SEVERITIES
 from settings import ALERT_CATEGORIES, Problem, Settings, SettingsError
 
 MAINTENANCE_MUTE_TIMING = "planned-maintenance"

@@ -7,8 +7,8 @@ import pulumiverse_grafana as grafana
 
 from components.alert_rules import model_json_fields, rule_groups
 from components.providers import Providers
-from components.specs import Pack, PackContext
-from dashboards.common import to_json
+from model.pack import Pack, PackContext
+from model.serialise import to_json
 
 
 class TeamMonitoring(pulumi.ComponentResource):

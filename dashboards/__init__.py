@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from components.specs import Pack, PackContext, PackOption
 from dashboards import clerk, clipper, media_clustering, prisma_migration, upstream
+from model.pack import Pack, PackContext, PackOption
 
 PACKS: tuple[Callable[[PackContext], Pack], ...] = (
     clerk.build,

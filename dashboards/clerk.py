@@ -55,7 +55,6 @@ from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import loki as loki_models
 from grafana_foundation_sdk.models import piechart as pie_models
 
-from components.specs import AlertSpec, DerivedField, Pack, PackContext, TeamRoute
 from dashboards.common import (
     ALL,
     dashboard,
@@ -69,6 +68,7 @@ from dashboards.common import (
     transform,
     with_rows,
 )
+from model.pack import AlertSpec, DerivedField, Pack, PackContext, TeamRoute
 
 TEAM = "clerk"
 DASHBOARD_UID = "clerk-pipeline"

@@ -56,7 +56,6 @@ from grafana_foundation_sdk.builders import gauge, stat, timeseries
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
-from components.specs import AlertSpec, Pack, PackContext
 from dashboards.common import (
     dashboard,
     ds_ref,
@@ -67,6 +66,7 @@ from dashboards.common import (
     thresholds,
     with_rows,
 )
+from model.pack import AlertSpec, Pack, PackContext
 
 TEAM = "clipper"
 FOLDER_UID = "clipper"

@@ -20,19 +20,13 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
-from components.specs import Dashboard, PackContext
-
-# Grafana plugin ids of the data sources this program provisions.
-PLUGIN_TYPES = {
-    "postgres": "grafana-postgresql-datasource",
-    "loki": "loki",
-    "prometheus": "prometheus",
-}
+from model.datasources import CATALOGUE
+from model.pack import Dashboard, PackContext
 
 
 def ds_ref(ctx: PackContext, key: str) -> dm.DataSourceRef:
     """Reference to one of the environment's pinned data sources."""
-    return dm.DataSourceRef(type_val=PLUGIN_TYPES[key], uid=ctx.datasource_uids[key])
+    return dm.DataSourceRef(type_val=CATALOGUE[key].plugin_type, uid=ctx.datasource_uids[key])
 
 
 class SqlDataquery(cogvariants.Dataquery):
@@ -111,11 +105,6 @@ def render(builder: dash.Dashboard) -> dict[str, Any]:
 def dashboard(builder: dash.Dashboard) -> Dashboard:
     model = render(builder)
     return Dashboard(uid=model["uid"], title=model["title"], model=model)
-
-
-def to_json(model: Any) -> str:
-    """The one serialisation used for dashboards everywhere (plan files and config_json)."""
-    return json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def fixed_color(color: str) -> dm.DynamicConfigValue:

@@ -44,8 +44,8 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import gauge, stat, timeseries
 from grafana_foundation_sdk.models import common as cm
 
-from components.specs import AlertSpec, Pack, PackContext, PackOption, TeamRoute
 from dashboards.common import dashboard, new_dashboard, per_step, prom, threshold_lines, thresholds, with_rows
+from model.pack import AlertSpec, Pack, PackContext, PackOption, TeamRoute
 
 TEAM = "media"
 FOLDER_UID = "media-clustering"

@@ -39,7 +39,6 @@ from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import prometheus as pm
 
-from components.specs import AlertSpec, Pack, PackContext, TeamRoute
 from dashboards.common import (
     dashboard,
     ds_ref,
@@ -51,6 +50,7 @@ from dashboards.common import (
     threshold_lines,
     thresholds,
 )
+from model.pack import AlertSpec, Pack, PackContext, TeamRoute
 
 TEAM = "prisma"
 FOLDER_UID = "migrations"

@@ -31,8 +31,8 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import heatmap, timeseries
 
-from components.specs import AlertSpec, Pack, PackContext, TeamRoute
 from dashboards.common import dashboard, new_dashboard, prom, threshold_lines, thresholds
+from model.pack import AlertSpec, Pack, PackContext, TeamRoute
 
 TEAM = "upstream"
 FOLDER_UID = "upstream"

@@ -13,13 +13,14 @@ from urllib.parse import urlparse
 
 import pytest
 
-from components.datasources import UIDS
-from components.specs import SEVERITIES, AlertSpec, Pack, PackContext
 from dashboards import build_packs
-from settings import parse_duration
+from model.datasources import UIDS
+from model.durations import parse_duration
+from model.pack import AlertSpec, Pack, PackContext
+from model.panels import panels
+from model.vocabulary import SEVERITIES
 from tests.conftest import STACKS, plan_of
 from tests.helpers import of_type
-from tools.dashboard_lint import panels
 from tools.plan import read_stack_config
 
 RULES = "grafana:alerting/ruleGroup:RuleGroup"
@@ -220,7 +221,7 @@ def test_uid_check_catches_collisions_from_truncation(monkeypatch):
 
 
 def test_panel_link_check_catches_a_missing_panel(monkeypatch):
-    from components.specs import Dashboard
+    from model.pack import Dashboard
 
     board = Dashboard("d", "D", {"uid": "d", "panels": [{"id": 1, "type": "row", "panels": [{"id": 2}]}]})
     ok = Pack("t", "t", "T", (board,), (_spec(panel_id=2),), ())

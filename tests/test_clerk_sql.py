@@ -1,7 +1,7 @@
 """The Clerk pack's SQL, run on a real PostgreSQL exactly as Grafana would send it.
 
 Queries come from the built pack (dashboard model and alert specs), never copied. Grafana's
-variable interpolation and macros are reproduced by tests.support.grafana_sql, with "now" pinned so
+variable interpolation and macros are reproduced by tools.engines.grafana_sql, with "now" pinned so
 every answer is known: the seeded `sites` rows below are chosen so each panel has exact numbers.
 """
 
@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
-from components.specs import AlertSpec, PackContext
 from dashboards import clerk
-from dashboards.common import PLUGIN_TYPES
-from tests.support.grafana_sql import ALL, Variable, custom_options, expand_macros, parse_interval, render
+from model.datasources import CATALOGUE
+from model.pack import AlertSpec, PackContext
+from tools.engines.grafana_sql import ALL, Variable, custom_options, expand_macros, parse_interval, render
+from tools.engines.postgres import SITES_SCHEMA
 
 if TYPE_CHECKING:
-    from tests.support.postgres import PostgresServer
+    from tools.engines.postgres import PostgresServer
 
-pytest_plugins = ["tests.support.postgres"]
+pytest_plugins = ["tools.engines.postgres"]
 
 NOW = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
 TODAY = (NOW - timedelta(hours=24), NOW)  # the dashboard's default range, now-24h .. now
@@ -41,23 +42,6 @@ SQL_PANELS = {
     "Failure Rate by Stage",
     "Avg Time in Stage",
 }
-
-SCHEMA = """
-CREATE TABLE sites (
-    id serial PRIMARY KEY,
-    subdomain text NOT NULL,
-    current_stage text,
-    started_at timestamptz,
-    updated_at timestamptz,
-    ocr_total int NOT NULL DEFAULT 0, ocr_completed int NOT NULL DEFAULT 0, ocr_failed int NOT NULL DEFAULT 0,
-    compilation_total int NOT NULL DEFAULT 0, compilation_completed int NOT NULL DEFAULT 0,
-    compilation_failed int NOT NULL DEFAULT 0,
-    extraction_total int NOT NULL DEFAULT 0, extraction_completed int NOT NULL DEFAULT 0,
-    extraction_failed int NOT NULL DEFAULT 0,
-    deploy_total int NOT NULL DEFAULT 0, deploy_completed int NOT NULL DEFAULT 0,
-    deploy_failed int NOT NULL DEFAULT 0
-)
-"""
 
 
 def ago(hours: float) -> datetime:
@@ -134,7 +118,7 @@ def model(pack):
 def db(postgres_server: PostgresServer) -> Iterator[psycopg.Connection]:
     postgres_server.create_database("clerk_sql")
     with postgres_server.connect("clerk_sql") as conn:
-        conn.execute(SCHEMA)
+        conn.execute(SITES_SCHEMA)
         yield conn
 
 
@@ -221,7 +205,7 @@ def evaluate(db, spec: AlertSpec) -> tuple[float, bool]:
 
 def test_every_sql_panel_has_a_case(model):
     def is_sql(p: dict) -> bool:
-        return any(t["datasource"]["type"] == PLUGIN_TYPES["postgres"] for t in p.get("targets", []))
+        return any(t["datasource"]["type"] == CATALOGUE["postgres"].plugin_type for t in p.get("targets", []))
 
     assert {p["title"] for p in model["panels"] if is_sql(p)} == SQL_PANELS
 

@@ -1,7 +1,7 @@
 """Clipper's pack: dashboards (ids, units, PromQL) and every alert rule under `promtool test rules`.
 
 Every Clipper rule (SLO, error-budget burn, background jobs; one per severity) is translated to its
-Prometheus rule form by tests/support/promtool.py and driven with synthetic series: silent just on
+Prometheus rule form by tools/engines/promtool.py and driven with synthetic series: silent just on
 the safe side of its threshold, silent before `for` has passed, firing after it.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import promql_parser
 import pytest
 
-from components.specs import PackContext
 from dashboards import clipper
-from tests.support import promtool as pt
-from tools.dashboard_lint import panels
+from model.pack import PackContext
+from model.panels import panels
+from tools.engines import promtool as pt
 
 CTX = PackContext(
     stack="prod",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.datasources import UIDS
+from model.datasources import UIDS
 from tests.conftest import STACKS, plan_of
 from tools import dashboard_lint as lint
 from tools import plan as plan_tool

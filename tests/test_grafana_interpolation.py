@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.grafana_sql import ALL, Variable, interpolate_variables
+from tools.engines.grafana_sql import ALL, Variable, interpolate_variables
 
 SERVERS = Variable("servers", ["test.1", "test2"], ["test.1", "test2"], multi=True, include_all=True)
 

@@ -3,7 +3,7 @@
 - every PromQL expression (panels, variables, alerts) parses with promql_parser;
 - every Prometheus-backed rule, translated to its Prometheus form, passes `promtool check rules`
   and `promtool test rules`: silent just below the threshold, silent before `for` has passed,
-  firing once the condition has held longer than `for` (tests/support/promtool.py);
+  firing once the condition has held longer than `for` (tools/engines/promtool.py);
 - the packs' content (panels, alert links, thresholds, severities) and their place in the
   offline plan of both stacks (folders, dashboards, rule groups, routing; staging never pages).
 """
@@ -18,13 +18,13 @@ from typing import Any
 import promql_parser
 import pytest
 
-from components.datasources import UIDS
-from components.specs import AlertSpec, Pack, PackContext
 from dashboards import media_clustering, prisma_migration, upstream
+from model.datasources import UIDS
+from model.pack import AlertSpec, Pack, PackContext
+from model.panels import panels
 from tests.conftest import plan_of
 from tests.helpers import of_type, policy_nodes
-from tests.support import promtool as pt
-from tools.dashboard_lint import panels
+from tools.engines import promtool as pt
 
 RUNBOOKS = "https://runbooks.example.com"
 BUILDERS = (media_clustering.build, upstream.build, prisma_migration.build)

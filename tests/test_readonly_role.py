@@ -20,9 +20,9 @@ from tests.conftest import plan_of
 from tools.plan import SECRET
 
 if TYPE_CHECKING:
-    from tests.support.postgres import PostgresServer
+    from tools.engines.postgres import PostgresServer
 
-pytest_plugins = ["tests.support.postgres"]
+pytest_plugins = ["tools.engines.postgres"]
 
 ROLE = "postgresql:index/role:Role"
 GRANT = "postgresql:index/grant:Grant"

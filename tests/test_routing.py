@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 
 from components.routing import MAINTENANCE_MUTE_TIMING, MAX_POLICY_DEPTH
-from components.specs import PackContext
 from dashboards import build_packs
-from settings import parse_duration
+from model.durations import parse_duration
+from model.pack import PackContext
 from tests.conftest import plan_of
 from tests.helpers import of_type, one, policy_nodes
-from tests.support.alertmanager import AmConfig, alertmanager_config
+from tools.engines.alertmanager import AmConfig, alertmanager_config
 
 POLICY = "grafana:alerting/notificationPolicy:NotificationPolicy"
 CONTACT = "grafana:alerting/contactPoint:ContactPoint"

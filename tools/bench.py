@@ -14,7 +14,7 @@ it prints targets as met or missed and always exits 0 unless something could not
    variable, then every SQL panel with every variable = All, 24h ending now) and its SQL alerts,
    against the seed's literal queries, on 10^5 and 10^6 `sites` rows, without and with the
    recommended indexes. Queries come from the built pack; macros are expanded by
-   tests.support.grafana_sql exactly as Grafana does; EXPLAIN records the scan nodes.
+   tools.engines.grafana_sql exactly as Grafana does; EXPLAIN records the scan nodes.
 4. The test suite's wall time (`pytest -q`, once).
 
     python -m tools.bench                  # everything (a few minutes)
@@ -313,7 +313,7 @@ def bench_plan(stacks: Sequence[str], rounds: int, out: Path) -> dict[str, Any]:
 def clone_packs(copies: int) -> None:
     """Bench only: make `dashboards.PACKS` build every real pack `copies` times, each copy unique."""
     import dashboards
-    from components.specs import Dashboard
+    from model.pack import Dashboard
 
     originals = dashboards.PACKS
 
@@ -454,11 +454,11 @@ class Query:
 def our_queries() -> tuple[list[Query], list[dict[str, Any]]]:
     """The Clerk pack's SQL, from the built dashboard model and alert specs (never copied)."""
     sys.path.insert(0, str(ROOT))
-    from components.datasources import UIDS
-    from components.specs import PackContext
     from dashboards import clerk
-    from tests.support.grafana_sql import parse_interval
-    from tools.dashboard_lint import panels
+    from model.datasources import UIDS
+    from model.pack import PackContext
+    from model.panels import panels
+    from tools.engines.grafana_sql import parse_interval
 
     ctx = PackContext(
         stack="bench",
@@ -509,12 +509,12 @@ def _time_query(conn, text: str) -> tuple[float, int]:
 
 
 def _load(server, dbname: str, rows: int, now: datetime) -> float:
-    from tests.test_clerk_sql import SCHEMA
+    from tools.engines.postgres import SITES_SCHEMA
 
     server.create_database(dbname)
     start = time.perf_counter()
     with server.connect(dbname) as conn:
-        conn.execute(SCHEMA)
+        conn.execute(SITES_SCHEMA)
         conn.execute("SELECT setseed(0.42)")
         conn.execute(LOAD_SQL, {"rows": rows, "active": ACTIVE, "now": now})
         conn.execute("VACUUM ANALYZE sites")
@@ -525,7 +525,7 @@ def _render_all(
     conn, ours: list[Query], variables: list[dict[str, Any]], now: datetime, selection: dict[str, str]
 ) -> list[tuple[Query, str]]:
     """Expand our queries as one dashboard refresh sends them: the variable first, then panels."""
-    from tests.support.grafana_sql import ALL, Variable, custom_options, expand_macros, render
+    from tools.engines.grafana_sql import ALL, Variable, custom_options, expand_macros, render
 
     start, end = now - timedelta(hours=24), now
     rendered = [(q, expand_macros(q.template, start, end)) for q in ours if q.kind == "variable"]
@@ -546,7 +546,7 @@ def _render_all(
 
 def bench_database(sizes: Sequence[int], rounds: int, variants: dict[str, Any]) -> dict[str, Any]:
     """Per size: load, then measure without indexes and with the recommended ones."""
-    from tests.support.postgres import _Cluster, find_bin_dir
+    from tools.engines.postgres import _Cluster, find_bin_dir
 
     bin_dir = find_bin_dir()
     if bin_dir is None:

@@ -48,7 +48,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -56,6 +56,8 @@ from typing import Any
 
 import promql_parser
 
+from model.datasources import kind_of_plugin
+from model.panels import panels
 from tools.plan import ROOT, load_yaml
 
 EXCLUSIONS = ROOT / "lint-exclusions.yaml"
@@ -115,13 +117,13 @@ NO_QUERY_TYPES = frozenset(
 )
 # Data source uids Grafana itself provides.
 BUILTIN_DATASOURCES = frozenset({"grafana", "-- Grafana --", "-- Mixed --", "-- Dashboard --", "__expr__"})
-# The plugin type of each kind of provisioned data source (fallback when a uid is unknown).
-KIND_BY_TYPE = {
-    "prometheus": "prometheus",
-    "loki": "loki",
-    "grafana-postgresql-datasource": "postgres",
-    "postgres": "postgres",
-}
+
+
+def _kind_key(plugin_type: str | None) -> str | None:
+    """The catalogue key of a plugin id (fallback when a data source uid is unknown)."""
+    kind = kind_of_plugin(plugin_type)
+    return kind.key if kind else None
+
 
 BUILTIN_VARIABLES = _words(
     """
@@ -399,13 +401,6 @@ def lint_query(kind: str, target: Mapping[str, Any], in_dashboard: bool) -> list
 # --- dashboards ---
 
 
-def panels(model: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    """Every panel of a dashboard model, the panels of collapsed rows included (Grafana nests one level)."""
-    for panel in model.get("panels") or []:
-        yield panel
-        yield from panel.get("panels") or []
-
-
 def _label(panel: Mapping[str, Any]) -> str:
     return f"{panel.get('id', '?')} {panel.get('title') or '(untitled)'}"
 
@@ -451,7 +446,7 @@ def lint_dashboard(model: Mapping[str, Any], datasources: Mapping[str, str]) -> 
             return None
         if ds_uid.startswith("$") or ds_uid.startswith("${"):
             use(where, ds_uid)
-            return KIND_BY_TYPE.get(_ds_type(ref) or "")
+            return _kind_key(_ds_type(ref))
         if ds_uid not in datasources and ds_uid not in BUILTIN_DATASOURCES:
             add(
                 where,
@@ -459,7 +454,7 @@ def lint_dashboard(model: Mapping[str, Any], datasources: Mapping[str, str]) -> 
                 f"data source uid {ds_uid!r} is not provisioned in this stack "
                 f"({', '.join(sorted(datasources))})",
             )
-        return datasources.get(ds_uid) or KIND_BY_TYPE.get(_ds_type(ref) or "")
+        return datasources.get(ds_uid) or _kind_key(_ds_type(ref))
 
     for link in model.get("links") or []:
         use("", link.get("url"))
@@ -675,7 +670,7 @@ def lint_models(
 def provisioned_datasources(plan: Mapping[str, Any]) -> dict[str, str]:
     """uid -> kind of every data source the plan provisions."""
     return {
-        r["inputs"]["uid"]: KIND_BY_TYPE.get(r["inputs"].get("type"), r["inputs"].get("type"))
+        r["inputs"]["uid"]: _kind_key(r["inputs"].get("type")) or r["inputs"].get("type")
         for r in plan["resources"]
         if r["type"] == "grafana:oss/dataSource:DataSource"
     }

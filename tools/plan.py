@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from model.serialise import to_json
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "[secret]"
 LINT_FINDINGS = 4  # exit code: the plan was written in full, and the dashboard lint found something
@@ -243,10 +245,6 @@ async def _resolve_output(output: Any) -> Any:
     out = pulumi.Output.from_input(output)
     value, secret = await asyncio.gather(out.future(), out.is_secret())
     return SECRET if secret else value
-
-
-def to_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_plan(result: PlanResult, out_root: Path) -> Path:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.dashboard_lint import panels
+from model.panels import panels
 from tools.plan import ROOT, SECRET, load_yaml
 
 DEFAULT_STACKS = ("staging", "prod")

@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server for the test session: the Debian binaries, a temp dir, a free port.
 
-Register in tests/conftest.py with `pytest_plugins = ["tests.support.postgres"]`, then ask for the
+Register in tests/conftest.py with `pytest_plugins = ["tools.engines.postgres"]`, then ask for the
 `postgres_server` fixture. The server listens on 127.0.0.1 (password auth, scram-sha-256) and on a
 unix socket in its temp dir (trust, for the superuser that sets tests up). PostgreSQL refuses to run
 as root, so as root the server runs as the `postgres` OS user. Missing server binaries fail the
@@ -25,6 +25,9 @@ import pytest
 from psycopg import sql
 
 SUPERUSER = "postgres"
+
+# The Clerk pipeline's `sites` table (document 000), shared by the SQL tests, the benchmark and the previews.
+SITES_SCHEMA = (Path(__file__).parent / "sql" / "sites.sql").read_text()
 
 
 def find_bin_dir() -> Path | None:

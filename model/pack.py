@@ -10,11 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Severity = Literal["critical", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("critical", "warning", "info")
-
-# Logical data source keys; the environment maps each to its pinned uid.
-DataSourceKey = Literal["postgres", "loki", "prometheus"]
+from model.datasources import DataSourceKey
+from model.vocabulary import Severity
 
 Comparator = Literal[">", "<"]
 Reducer = Literal["last", "max", "min", "mean", "sum", "count"]
@@ -137,27 +134,3 @@ class PackContext:
 
     def panel_url(self, dashboard_uid: str, panel_id: int) -> str:
         return f"{self.grafana_url.rstrip('/')}/d/{dashboard_uid}?viewPanel={panel_id}"
-
-
-@dataclass(frozen=True)
-class PolicyNode:
-    """One route of the notification policy tree (Grafana and Alertmanager share this shape).
-
-    `receiver` None inherits the parent's. Timings None inherit too.
-    """
-
-    receiver: str | None
-    matchers: tuple[tuple[str, str, str], ...] = ()  # (label, "=" | "!=" | "=~" | "!~", value)
-    continue_: bool = False
-    group_by: tuple[str, ...] | None = None
-    group_wait: str | None = None
-    group_interval: str | None = None
-    repeat_interval: str | None = None
-    mute_timings: tuple[str, ...] = ()
-    children: tuple[PolicyNode, ...] = ()
-
-    def walk(self):
-        """Every node, depth first, root included."""
-        yield self
-        for child in self.children:
-            yield from child.walk()

@@ -50,8 +50,8 @@ from typing import Any
 
 import yaml
 
-from components.specs import AlertSpec
-from settings import parse_duration
+from model.durations import parse_duration
+from model.pack import AlertSpec
 
 PROMTOOL = shutil.which("promtool")
 SAMPLE_SECONDS = 60  # spacing of every synthetic input series ("interval" of a test group)

@@ -1,0 +1,11 @@
+"""Words every floor agrees on: alert severities and the alert categories with routes of their own."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Severity = Literal["critical", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "warning", "info")
+
+# Values of the `category` alert label that get a special route (see components/routing.py), in match order.
+ALERT_CATEGORIES = ("security", "slo", "error-budget")

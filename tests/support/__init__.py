@@ -1,1 +1,0 @@
-"""Helpers for tests that run real engines (PostgreSQL) and reproduce what Grafana does to queries."""
