@@ -13,6 +13,7 @@ import pulumiverse_grafana as grafana
 
 from components.providers import Providers
 from components.routing import MAINTENANCE_MUTE_TIMING
+from model.durations import canonical
 from model.policy import PolicyNode
 from settings import Receiver, Settings
 
@@ -35,6 +36,12 @@ Runbook: {{ .Annotations.runbook_url }}
 """
 
 
+# The alert's own severity: critical, warning and info are all PagerDuty severities, so a warning
+# sent to PagerDuty (e.g. a category route) pages at low urgency instead of as critical. Every route
+# groups by severity, so a notification's alerts share one.
+PAGERDUTY_SEVERITY = "{{ .CommonLabels.severity }}"
+
+
 def _integration(receiver: Receiver) -> tuple[str, dict]:
     """(ContactPoint argument name, its settings) for one receiver."""
     title = f'{{{{ template "{DEFAULT_TEMPLATE}.title" . }}}}'
@@ -47,7 +54,7 @@ def _integration(receiver: Receiver) -> tuple[str, dict]:
             "text": body,
         }
     if receiver.type == "pagerduty":
-        return "pagerduties", {"integration_key": receiver.secret, "summary": title, "severity": "critical"}
+        return "pagerduties", {"integration_key": receiver.secret, "summary": title, "severity": PAGERDUTY_SEVERITY}
     if receiver.type == "email":
         return "emails", {"addresses": list(receiver.addresses), "subject": title, "message": body}
     return "webhooks", {"url": receiver.secret}
@@ -67,7 +74,7 @@ def _policy_args(node: PolicyNode, contact_points: Mapping[str, pulumi.Output[st
         args["group_bies"] = list(node.group_by)
     for key in ("group_wait", "group_interval", "repeat_interval"):
         if getattr(node, key):
-            args[key] = getattr(node, key)
+            args[key] = canonical(getattr(node, key))  # as Grafana gives it back: no diff on the next preview
     if node.mute_timings:
         args["mute_timings"] = [mute[name] for name in node.mute_timings]
     if node.children:

@@ -16,6 +16,7 @@ Receivers are defined by name only: routing does not need their integrations.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tempfile
@@ -147,3 +148,37 @@ class AmConfig:
             f"--verify.receivers={','.join(expected)}",
             *label_args(labels),
         )
+
+
+def render_template(text: str, alerts: Sequence[Mapping[str, str]]) -> str:
+    """`text` rendered by Alertmanager's own template engine (`amtool template render`) for a
+    notification of `alerts` (label sets), with the common labels computed as Alertmanager does."""
+    common = dict(alerts[0]) if alerts else {}
+    for labels in alerts[1:]:
+        common = {k: v for k, v in common.items() if labels.get(k) == v}
+    data = {
+        "receiver": "test",
+        "status": "firing",
+        "alerts": [{"status": "firing", "labels": dict(a), "annotations": {}} for a in alerts],
+        "groupLabels": {},
+        "commonLabels": common,
+        "commonAnnotations": {},
+        "externalURL": "",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "empty.tmpl").write_text("")
+        (Path(tmp) / "data.json").write_text(json.dumps(data))
+        result = subprocess.run(
+            [
+                AMTOOL or "amtool",
+                "template",
+                "render",
+                f"--template.glob={tmp}/empty.tmpl",
+                f"--template.data={tmp}/data.json",
+                f"--template.text={text}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return result.stdout.rstrip("\n")
