@@ -54,7 +54,11 @@ def _integration(receiver: Receiver) -> tuple[str, dict]:
             "text": body,
         }
     if receiver.type == "pagerduty":
-        return "pagerduties", {"integration_key": receiver.secret, "summary": title, "severity": PAGERDUTY_SEVERITY}
+        return "pagerduties", {
+            "integration_key": receiver.secret,
+            "summary": title,
+            "severity": PAGERDUTY_SEVERITY,
+        }
     if receiver.type == "email":
         return "emails", {"addresses": list(receiver.addresses), "subject": title, "message": body}
     return "webhooks", {"url": receiver.secret}
