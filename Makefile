@@ -1,13 +1,14 @@
 # Two entry points: `make plan STACK=prod|staging` (the offline plan) and `make test`.
 # Both work on a fresh machine: they create the virtualenv, and `make test` installs the
-# real engines the tests start (PostgreSQL, promtool, amtool) from Debian packages.
+# real engines the tests start (PostgreSQL, promtool, amtool) and shellcheck from Debian packages,
+# and builds actionlint from the Go module proxy into a cache outside the repository.
 
 STACK ?= prod
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SYSTEM_PACKAGES := postgresql prometheus prometheus-alertmanager
+SYSTEM_PACKAGES := postgresql prometheus prometheus-alertmanager shellcheck
 
-.PHONY: plan test lint format system-deps clean
+.PHONY: plan test lint format system-deps actionlint clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -19,13 +20,29 @@ plan: $(VENV)/.installed
 	$(PY) -m tools.plan --stack $(STACK)
 
 system-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v promtool >/dev/null || ! command -v amtool >/dev/null \
+		|| ! command -v shellcheck >/dev/null; then \
 		if [ "$$(id -u)" != 0 ]; then echo "install as root: apt-get install -y $(SYSTEM_PACKAGES)" >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
-test: lint system-deps
-	$(PY) -m pytest -q
+# actionlint checks every workflow in `make test` (tests/test_workflows.py), with shellcheck on
+# their run: scripts. One on PATH is used as it is; otherwise the pinned version is built once with
+# `go install` into TOOLS_CACHE (it needs Go 1.25; an older Go >= 1.21 fetches that toolchain).
+ACTIONLINT_VERSION := v1.7.12
+TOOLS_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/observability/tools
+ACTIONLINT ?= $(or $(shell command -v actionlint 2>/dev/null),$(TOOLS_CACHE)/actionlint-$(ACTIONLINT_VERSION)/actionlint)
+GO ?= $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go))
+
+actionlint:
+	@if [ ! -x "$(ACTIONLINT)" ]; then \
+		if [ -z "$(GO)" ]; then echo "building actionlint needs Go >= 1.21 (https://go.dev/dl/), or put actionlint on PATH" >&2; exit 1; fi; \
+		echo "building actionlint $(ACTIONLINT_VERSION) into $(dir $(ACTIONLINT))"; \
+		GOBIN="$(dir $(ACTIONLINT))" "$(GO)" install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); \
+	fi
+
+test: lint system-deps actionlint
+	ACTIONLINT="$(ACTIONLINT)" $(PY) -m pytest -q
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
