@@ -1,14 +1,15 @@
 # Two entry points: `make plan STACK=prod|staging` (the offline plan) and `make test`.
 # Both work on a fresh machine: they create the virtualenv, and `make test` installs the
 # real engines the tests start (PostgreSQL, promtool, amtool) and shellcheck from Debian packages,
-# and builds actionlint from the Go module proxy into a cache outside the repository.
+# builds actionlint from the Go module proxy into a cache outside the repository, and installs
+# Grafana's schema and query grammars from npm (pinned, `npm ci`, npm's cache outside the repository).
 
 STACK ?= prod
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SYSTEM_PACKAGES := postgresql prometheus prometheus-alertmanager shellcheck
 
-.PHONY: plan test lint format system-deps actionlint clean
+.PHONY: plan test lint format system-deps actionlint grafana-deps check-grafana clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -41,7 +42,27 @@ actionlint:
 		GOBIN="$(dir $(ACTIONLINT))" "$(GO)" install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); \
 	fi
 
-test: lint system-deps actionlint
+# Grafana's published schema and grammars (npm), pinned by package-lock.json; npm's cache lives
+# outside the repository, node_modules/ is ignored.
+GRAFANA_CHECKS := tools/grafana_checks
+NPM_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/npm
+
+grafana-deps: $(GRAFANA_CHECKS)/node_modules/.package-lock.json
+
+$(GRAFANA_CHECKS)/node_modules/.package-lock.json: $(GRAFANA_CHECKS)/package.json $(GRAFANA_CHECKS)/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" != 0 ]; then echo "install as root: apt-get install -y nodejs npm" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+	cd $(GRAFANA_CHECKS) && npm ci --no-audit --no-fund --loglevel=error --cache "$(NPM_CACHE)"
+	touch $@
+
+# `make check-grafana STACK=prod`: the plan's dashboards type-checked against @grafana/schema,
+# every LogQL/PromQL expression parsed with Grafana's grammars and promtool (also run by `make test`).
+check-grafana: $(VENV)/.installed system-deps grafana-deps
+	$(PY) -m tools.grafana_checks --stack $(STACK)
+
+test: lint system-deps actionlint grafana-deps
 	ACTIONLINT="$(ACTIONLINT)" $(PY) -m pytest -q
 
 lint: $(VENV)/.installed
