@@ -92,7 +92,7 @@ def test_no_secret_in_the_written_plan_the_summary_or_the_outputs(stack, tmp_pat
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_lint_report_prints_no_secret(stack):
-    from tools.dashboard_lint import lint_plan, report
+    from tools.lint import lint_plan, report
 
     result, fakes = rendered(stack)
     stream = io.StringIO()
