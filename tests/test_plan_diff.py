@@ -381,3 +381,57 @@ def test_contact_point_plain_settings_shown_secret_values_never():
 def test_identical_plans_no_changes():
     plan = _plan(_dashboard([_stat(1, "A", 1)]), _group(_rule("r")), _policy(["slack"]))
     assert diff(plan, copy.deepcopy(plan)) == "## Stack `prod`\n\nno changes\n"
+
+
+def _fake_project(tmp_path: Path, exit_code: int) -> Path:
+    """A tree whose offline plan writes its plan.json and exits with `exit_code`."""
+    tree = tmp_path / "tree"
+    (tree / "tools").mkdir(parents=True)
+    (tree / "Pulumi.staging.yaml").write_text("config: {}\n")
+    (tree / "tools" / "__init__.py").write_text("")
+    (tree / "tools" / "plan.py").write_text(
+        "import json, pathlib, sys\n"
+        "out = pathlib.Path(sys.argv[sys.argv.index('--out') + 1]) / 'staging'\n"
+        "out.mkdir(parents=True)\n"
+        "(out / 'plan.json').write_text(json.dumps({'resources': [], 'outputs': {'x': 1}}))\n"
+        "print('lint: planted finding', file=sys.stderr)\n"
+        f"sys.exit({exit_code})\n"
+    )
+    return tree
+
+
+def test_base_with_lint_findings_is_still_diffed(tmp_path: Path):
+    """Exit 4 means the plan was written in full and the lint found something: the base of a
+    diff may well have findings the change fixes, so its plan is compared, not refused."""
+    from tools.plan_diff import render
+
+    plan = render(_fake_project(tmp_path, 4), "staging", tmp_path / "out")
+    assert plan == {"resources": [], "outputs": {"x": 1}}
+
+
+def test_base_that_cannot_be_planned_is_an_error(tmp_path: Path):
+    from tools.plan_diff import PlanError, render
+
+    with pytest.raises(PlanError, match="planted finding"):
+        render(_fake_project(tmp_path, 2), "staging", tmp_path / "out")
+
+
+def test_keyed_diff_orders():
+    from tools.plan_diff import keyed_diff
+
+    old, new = {"b": 1, "a": 1, "c": 1}, {"c": 2, "d": 1, "a": 1}
+    as_pairs = lambda changes: [(c.kind, c.key) for c in changes]  # noqa: E731
+    assert as_pairs(keyed_diff(old, new)) == [("removed", "b"), ("changed", "c"), ("added", "d")]
+    assert as_pairs(keyed_diff(old, new, order="seen")) == [
+        ("removed", "b"),
+        ("changed", "c"),
+        ("added", "d"),
+    ]
+    assert as_pairs(keyed_diff({"z": 1, "y": 1}, {"x": 1}, order="seen")) == [
+        ("removed", "z"),
+        ("removed", "y"),
+        ("added", "x"),
+    ]
+    grouped = keyed_diff({"c": 1, "b": 1}, {"c": 2, "a": 1}, order="grouped")
+    assert as_pairs(grouped) == [("removed", "b"), ("added", "a"), ("changed", "c")]
+    assert (grouped[2].old, grouped[2].new) == (1, 2)
