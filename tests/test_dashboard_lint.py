@@ -492,3 +492,10 @@ def test_plan_lints_what_it_renders(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(plan_tool, "render_plan", with_bad_dashboard)
     assert plan_tool.main(["--stack", "staging", "--out", str(tmp_path)]) == 4
     assert "[datasource-uid]" in capsys.readouterr().err
+
+
+def test_a_clean_plan_says_which_checks_ran(tmp_path, capsys):
+    assert plan_tool.main(["--stack", "staging", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"dashboard lint: {len(lint.RULES)} rules over " in out and "no findings" in out
+    assert "make check-grafana STACK=staging" in out

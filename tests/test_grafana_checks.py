@@ -47,7 +47,8 @@ def test_planted_faults_are_each_caught() -> None:
         gc.Query("fine / promql", "promql", 'sum(rate(http_requests_total{job="a"}[5m]))'),
         gc.Query("fine / logql", "logql", '{job="clerk"} |= "error" | json'),
     ]
-    report = gc.check([model], queries, exceptions=())
+    stale = SchemaException("panels[*]", "noSuchKey", "excuses nothing")
+    report = gc.check([model], queries, exceptions=(stale,))
     found = {(f.check, f.where.split(" / ")[-1] if f.check == "schema" else f.where) for f in report.findings}
     ts_path = _path(model, timeseries)
     assert ("schema", f"{ts_path}.options.legend.showLegendd") in found
@@ -57,6 +58,7 @@ def test_planted_faults_are_each_caught() -> None:
     assert ("promql", "planted / promql") in found
     assert ("promtool", "planted / promql") in found
     assert ("logql", "planted / logql") in found
+    assert ("stale-exception", "panels[*].noSuchKey") in found
     assert not {w for _, w in found if w.startswith("fine")}
 
 
