@@ -499,3 +499,12 @@ def test_a_clean_plan_says_which_checks_ran(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"dashboard lint: {len(lint.RULES)} rules over " in out and "no findings" in out
     assert "make check-grafana STACK=staging" in out
+
+
+def test_alert_query_without_a_query_is_a_finding():
+    rule = {
+        "uid": "r",
+        "datas": [{"refId": "A", "datasourceUid": UIDS["prometheus"], "model": '{"refId": "A"}'}],
+    }
+    findings = lint.lint_alert_rule(rule, KINDS)
+    assert [(f.dashboard, f.rule) for f in findings] == [("alert:r", "panel-targets")]

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from tools.lint.panels import BUILTIN_DATASOURCES, DATASOURCE_UID
+from tools.lint.panels import BUILTIN_DATASOURCES, DATASOURCE_UID, PANEL_TARGETS
 from tools.lint.queries import lint_query
 from tools.lint.registry import Finding
 
@@ -30,6 +30,10 @@ def lint_alert_rule(rule: Mapping[str, Any], datasources: Mapping[str, str]) -> 
             continue
         model = data.get("model")
         model = json.loads(model) if isinstance(model, str) else model or {}
+        if not any(model.get(k) for k in ("expr", "rawSql", "query")):
+            findings.append(
+                Finding(where, "", PANEL_TARGETS, f"query {data.get('refId', '?')}: has no query")
+            )
         for rule_id, message in lint_query(datasources[ds_uid], model, in_dashboard=False):
             findings.append(Finding(where, "", rule_id, f"query {data.get('refId', '?')}: {message}"))
     return findings
