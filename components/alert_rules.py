@@ -1,7 +1,9 @@
 """The one rule builder: an AlertSpec becomes Grafana-managed rules, one per severity.
 
 Each rule is query (A) -> reduce (B) -> threshold (C); C is the condition. The team and
-severity labels, the runbook and the panel link are added here for every pack alike.
+severity labels, the runbook link and the panel link are added here for every pack alike, as
+layers over the packs' specs. Queries and expressions are built with the foundation SDK's
+alerting, expr and dataquery builders (SQL has no SDK builder), then handed to the provider.
 """
 
 from __future__ import annotations
@@ -11,28 +13,101 @@ from collections.abc import Iterable, Mapping
 from itertools import groupby
 from typing import Any
 
+from grafana_foundation_sdk.builders import alerting, expr
+from grafana_foundation_sdk.builders import loki as loki_builders
+from grafana_foundation_sdk.builders import prometheus as prom_builders
+from grafana_foundation_sdk.cog import builder as cogbuilder
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import alerting as am
+
 from model.durations import parse_duration
 from model.pack import AlertSpec, PackContext
 from model.vocabulary import SEVERITIES
 
 EXPRESSION_DATASOURCE = "__expr__"
 _EVALUATOR = {">": "gt", "<": "lt"}
+# What Grafana's rule editor stores beside every data query (not part of the SDK's dataqueries).
+_RULE_QUERY_FIELDS = {"intervalMs": 1000, "maxDataPoints": 43200}
+
+
+def _json(builder: cogbuilder.Builder) -> dict[str, Any]:
+    return json.loads(json.dumps(builder.build(), cls=JSONEncoder))
+
+
+def _sql_model(spec: AlertSpec) -> dict[str, Any]:
+    """The SDK ships no SQL dataquery: this is the model Grafana's SQL editor saves in code mode."""
+    return {"refId": "A", "editorMode": "code", "format": "table", "rawQuery": True, "rawSql": spec.query}
 
 
 def _query_model(spec: AlertSpec) -> dict[str, Any]:
-    base = {"refId": "A", "intervalMs": 1000, "maxDataPoints": 43200}
+    """Query A as one instant value per series: Grafana evaluates the rule at one point in time."""
     if spec.datasource == "postgres":
-        return {**base, "editorMode": "code", "format": "table", "rawQuery": True, "rawSql": spec.query}
-    if spec.datasource == "prometheus":
-        return {**base, "expr": spec.query, "instant": True, "range": False}
-    return {**base, "expr": spec.query, "queryType": "instant"}
+        model = _sql_model(spec)
+    elif spec.datasource == "prometheus":
+        model = _json(prom_builders.Dataquery().ref_id("A").expr(spec.query).instant())
+    else:
+        model = _json(loki_builders.Dataquery().ref_id("A").expr(spec.query).query_type("instant"))
+    return {**model, **_RULE_QUERY_FIELDS}
+
+
+def _reduce(spec: AlertSpec) -> expr.TypeReduce:
+    """B: each series of A reduced to one number (no-data points dropped, not counted as 0)."""
+    return (
+        expr.TypeReduce()
+        .ref_id("B")
+        .expression("A")
+        .reducer(spec.reducer)
+        .settings(expr.ExprTypeReduceSettings().mode("dropNN"))
+    )
+
+
+def _threshold(spec: AlertSpec, threshold: float) -> expr.TypeThreshold:
+    """C, the condition: B compared with one severity's threshold."""
+    evaluator = (
+        expr.ExprTypeThresholdConditionsEvaluator().type(_EVALUATOR[spec.comparator]).params([threshold])
+    )
+    return (
+        expr.TypeThreshold()
+        .ref_id("C")
+        .expression("B")
+        .conditions([expr.ExprTypeThresholdConditions().evaluator(evaluator)])
+    )
+
+
+def _data(query: alerting.Query, model: Mapping[str, Any]) -> dict[str, Any]:
+    """One rule data entry (built with the SDK) in the snake_case inputs the Pulumi provider takes."""
+    built = _json(query)
+    window = built["relativeTimeRange"]
+    return {
+        "ref_id": built["refId"],
+        "datasource_uid": built["datasourceUid"],
+        "relative_time_range": {"from_": window["from"], "to": window["to"]},
+        "model": dict(model),
+    }
+
+
+def _expression(ref_id: str, builder: cogbuilder.Builder) -> dict[str, Any]:
+    query = (
+        alerting.Query(ref_id)
+        .datasource_uid(EXPRESSION_DATASOURCE)
+        .relative_time_range(am.RelativeTimeRange(from_val=0, to=0))
+    )
+    return _data(query, _json(builder))
+
+
+def runbook_url(ctx: PackContext, team: str, spec: AlertSpec) -> str:
+    """Every alert's runbook link, from one pattern: `<runbookBaseUrl>/<team>#<anchor>`.
+
+    Packs name only the anchor (the section of their team's runbook page); the link is added here
+    for every pack alike, as a layer, so the pattern changes in one place.
+    """
+    return f"{ctx.runbook_base_url}/{team}#{spec.runbook_anchor}"
 
 
 def rule(spec: AlertSpec, severity: str, team: str, ctx: PackContext) -> dict[str, Any]:
     """Inputs of one `RuleGroupRule` (snake_case keys as the Pulumi SDK takes them)."""
     threshold = spec.thresholds[severity]
     lookback = parse_duration(spec.lookback)
-    reduce_settings = {"mode": "dropNN"}
     return {
         "uid": spec.rule_uid(severity),
         "name": spec.rule_title(severity),
@@ -44,43 +119,20 @@ def rule(spec: AlertSpec, severity: str, team: str, ctx: PackContext) -> dict[st
         "annotations": {
             "summary": spec.summary,
             "description": spec.description,
-            "runbook_url": spec.runbook_url,
+            "runbook_url": runbook_url(ctx, team, spec),
             "dashboard_url": ctx.panel_url(spec.dashboard_uid, spec.panel_id),
             "__dashboardUid__": spec.dashboard_uid,
             "__panelId__": str(spec.panel_id),
         },
         "datas": [
-            {
-                "ref_id": "A",
-                "datasource_uid": ctx.datasource_uids[spec.datasource],
-                "relative_time_range": {"from_": lookback, "to": 0},
-                "model": _query_model(spec),
-            },
-            {
-                "ref_id": "B",
-                "datasource_uid": EXPRESSION_DATASOURCE,
-                "relative_time_range": {"from_": 0, "to": 0},
-                "model": {
-                    "refId": "B",
-                    "type": "reduce",
-                    "expression": "A",
-                    "reducer": spec.reducer,
-                    "settings": reduce_settings,
-                },
-            },
-            {
-                "ref_id": "C",
-                "datasource_uid": EXPRESSION_DATASOURCE,
-                "relative_time_range": {"from_": 0, "to": 0},
-                "model": {
-                    "refId": "C",
-                    "type": "threshold",
-                    "expression": "B",
-                    "conditions": [
-                        {"evaluator": {"type": _EVALUATOR[spec.comparator], "params": [threshold]}}
-                    ],
-                },
-            },
+            _data(
+                alerting.Query("A")
+                .datasource_uid(ctx.datasource_uids[spec.datasource])
+                .relative_time_range(am.RelativeTimeRange(from_val=lookback, to=0)),
+                _query_model(spec),
+            ),
+            _expression("B", _reduce(spec)),
+            _expression("C", _threshold(spec, threshold)),
         ],
     }
 

@@ -55,20 +55,24 @@ from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import loki as loki_models
 from grafana_foundation_sdk.models import piechart as pie_models
 
-from dashboards.common import (
-    ALL,
-    dashboard,
-    ds_ref,
+from dashboards.kit.alerts import alert_factory
+from dashboards.kit.dashboard import ALL, dashboard, include_all, new_dashboard, with_rows
+from dashboards.kit.panels import (
+    FULL_WIDTH,
+    default_barchart,
+    default_gauge,
+    default_logs,
+    default_piechart,
+    default_stat,
+    default_table,
+    default_timeseries,
     fixed_color,
-    include_all,
-    loki,
-    new_dashboard,
-    sql,
+    table_legend,
     thresholds,
     transform,
-    with_rows,
 )
-from model.pack import AlertSpec, DerivedField, Pack, PackContext, TeamRoute
+from dashboards.kit.targets import ds_ref, loki, sql
+from model.pack import DerivedField, Pack, PackContext, TeamRoute
 
 TEAM = "clerk"
 DASHBOARD_UID = "clerk-pipeline"
@@ -273,59 +277,52 @@ def _log_table(fields: dict[str, str]) -> list[dm.DataTransformerConfig]:
     ]
 
 
-def _health_row(ctx: PackContext) -> list:
-    postgres = ds_ref(ctx, "postgres")
-    stuck_panel = (
-        stat.Panel()
-        .id(PANEL_STUCK)
-        .title("Stuck Sites")
-        .span(8)
-        .height(6)
-        .description(
+# --- At-a-glance health ---
+def stuck_sites(ctx: PackContext) -> stat.Panel:
+    return (
+        default_stat(
+            PANEL_STUCK,
+            "Stuck Sites",
             f"Unfinished sites last updated in the time range and idle for more than {STUCK_AFTER} "
             f"before its end. Pages above {STUCK_CRITICAL_ABOVE}. Pick the sites' subdomains and read "
-            "Recent Errors below."
+            "Recent Errors below.",
         )
-        .datasource(postgres)
+        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, stuck_sql(IN_RANGE, IN_SUBDOMAIN)))
         .unit("none")
         .decimals(0)
         .thresholds(thresholds("green", [(STUCK_WARNING_FROM, "yellow"), (STUCK_CRITICAL_ABOVE + 1, "red")]))
         .color_mode(cm.BigValueColorMode.BACKGROUND)
         .graph_mode(cm.BigValueGraphMode.NONE)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
     )
-    health_panel = (
-        gauge.Panel()
-        .id(PANEL_HEALTH)
-        .title("Health Score")
-        .span(8)
-        .height(6)
-        .description(
+
+
+def health_score(ctx: PackContext) -> gauge.Panel:
+    return (
+        default_gauge(
+            PANEL_HEALTH,
+            "Health Score",
             "Percent of sites started in the time range that are completed or updated within "
-            f"{STUCK_AFTER} of its end. Warns below {HEALTH_DEGRADED_BELOW:g}%."
+            f"{STUCK_AFTER} of its end. Warns below {HEALTH_DEGRADED_BELOW:g}%.",
         )
-        .datasource(postgres)
+        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, health_sql(IN_SUBDOMAIN)))
         .unit("percent")
         .decimals(1)
-        .min(0)
         .max(100)
         .thresholds(thresholds("red", [(HEALTH_DEGRADED_BELOW, "yellow"), (HEALTH_HEALTHY_FROM, "green")]))
-        .show_threshold_markers(True)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
     )
-    stages_panel = _stage_overrides(
-        piechart.Panel()
-        .id(PANEL_STAGES)
-        .title("Stage Distribution")
-        .span(8)
-        .height(6)
-        .description(
+
+
+def stage_distribution(ctx: PackContext) -> piechart.Panel:
+    return _stage_overrides(
+        default_piechart(
+            PANEL_STAGES,
+            "Stage Distribution",
             "Sites by current stage, last updated in the time range. A large wedge is the bottleneck; "
-            "click a slice to filter the dashboard to that stage."
+            "click a slice to filter the dashboard to that stage.",
         )
-        .datasource(postgres)
+        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, STAGES_SQL))
         .unit("none")
         .reduce_options(common_builders.ReduceDataOptions().values(True).calcs([]).fields("/^sites$/"))
@@ -346,22 +343,19 @@ def _health_row(ctx: PackContext) -> list:
             ]
         )
     )
-    return [stuck_panel, health_panel, stages_panel]
 
 
-def _trends_row(ctx: PackContext) -> list:
-    postgres = ds_ref(ctx, "postgres")
-    completions = (
-        timeseries.Panel()
-        .id(PANEL_COMPLETIONS)
-        .title("Completions per Hour")
-        .span(24)
-        .height(8)
-        .description(
+# --- Trends ---
+def completions_per_hour(ctx: PackContext) -> timeseries.Panel:
+    return (
+        default_timeseries(
+            PANEL_COMPLETIONS,
+            "Completions per Hour",
             'Sites that reached "completed", by hour of their last update. Gaps are hours '
-            "without a completion (worker downtime)."
+            "without a completion (worker downtime).",
+            span=FULL_WIDTH,
         )
-        .datasource(postgres)
+        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, COMPLETIONS_SQL, fmt="time_series"))
         .unit("none")
         .decimals(0)
@@ -371,42 +365,37 @@ def _trends_row(ctx: PackContext) -> list:
         .line_width(2)
         .span_nulls(False)
     )
-    failure_rate = _stage_overrides(
-        timeseries.Panel()
-        .id(PANEL_FAILURE_RATE)
-        .title("Failure Rate by Stage")
-        .span(24)
-        .height(8)
-        .description(
+
+
+def failure_rate_by_stage(ctx: PackContext) -> timeseries.Panel:
+    return _stage_overrides(
+        default_timeseries(
+            PANEL_FAILURE_RATE,
+            "Failure Rate by Stage",
             "Failed jobs as a percent of all jobs per stage, by hour of the sites' last update. "
-            f"OCR above {OCR_FAILURE_ABOVE:g}% over the last hour alerts."
+            f"OCR above {OCR_FAILURE_ABOVE:g}% over the last hour alerts.",
+            span=FULL_WIDTH,
         )
-        .datasource(postgres)
+        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, FAILURE_RATE_SQL, fmt="time_series"))
         .unit("percent")
         .min(0)
         .max(100)
         .line_width(2)
-        .legend(
-            common_builders.VizLegendOptions()
-            .show_legend(True)
-            .display_mode(cm.LegendDisplayMode.TABLE)
-            .placement(cm.LegendPlacement.BOTTOM)
-            .calcs(["min", "max", "mean"])
-        ),
+        .legend(table_legend(cm.LegendPlacement.BOTTOM, ["min", "max", "mean"])),
         COUNTED_STAGES,
     )
-    time_in_stage = (
-        barchart.Panel()
-        .id(PANEL_TIME_IN_STAGE)
-        .title("Avg Time in Stage")
-        .span(24)
-        .height(8)
-        .description(
+
+
+def avg_time_in_stage(ctx: PackContext) -> barchart.Panel:
+    return (
+        default_barchart(
+            PANEL_TIME_IN_STAGE,
+            "Avg Time in Stage",
             "Average hours from start to last update of the sites now in each stage. "
-            "Spot slowdowns (OCR normally takes about 2 h)."
+            "Spot slowdowns (OCR normally takes about 2 h).",
         )
-        .datasource(postgres)
+        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, TIME_IN_STAGE_SQL))
         .unit("h")
         .decimals(1)
@@ -417,18 +406,17 @@ def _trends_row(ctx: PackContext) -> list:
         .show_value(cm.VisibilityMode.ALWAYS)
         .axis_label("Hours")
     )
-    return [completions, failure_rate, time_in_stage]
 
 
-def _debug_row(ctx: PackContext) -> list:
-    errors = (
-        table.Panel()
-        .id(PANEL_ERRORS)
-        .title("Recent Errors")
-        .span(24)
-        .height(9)
-        .description(
-            "The 50 newest error and warning lines of the time range for the selected sites and stages."
+# --- Debugging ---
+def recent_errors(ctx: PackContext) -> table.Panel:
+    return (
+        default_table(
+            PANEL_ERRORS,
+            "Recent Errors",
+            "The 50 newest error and warning lines of the time range for the selected sites and stages.",
+            span=FULL_WIDTH,
+            height=9,
         )
         .datasource(ds_ref(ctx, "loki"))
         .with_target(loki(ctx, LOG_ERRORS, max_lines=50))
@@ -445,15 +433,15 @@ def _debug_row(ctx: PackContext) -> list:
         )
         .sort_by([common_builders.TableSortByFieldState().display_name("Time").desc(True)])
     )
-    log_search = (
-        logs.Panel()
-        .id(PANEL_LOG_SEARCH)
-        .title("Log Search")
-        .span(24)
-        .height(12)
-        .description(
+
+
+def log_search(ctx: PackContext) -> logs.Panel:
+    return (
+        default_logs(
+            PANEL_LOG_SEARCH,
+            "Log Search",
             "Every log line of the selected sites, stages and run; expand a line for all its "
-            "fields. Use Explore's live tail for real time."
+            "fields. Use Explore's live tail for real time.",
         )
         .datasource(ds_ref(ctx, "loki"))
         .with_target(loki(ctx, LOG_SEARCH))
@@ -464,15 +452,17 @@ def _debug_row(ctx: PackContext) -> list:
         .enable_log_details(True)
         .sort_order(cm.LogsSortOrder.DESCENDING)
     )
-    trace = (
-        table.Panel()
-        .id(PANEL_TRACE)
-        .title("Pipeline Run Trace")
-        .span(24)
-        .height(10)
-        .description(
+
+
+def run_trace(ctx: PackContext) -> table.Panel:
+    return (
+        default_table(
+            PANEL_TRACE,
+            "Pipeline Run Trace",
             "One run's progression through fetch, ocr, compilation, extraction and deploy, "
-            "oldest first. Pick the run in the Run variable."
+            "oldest first. Pick the run in the Run variable.",
+            span=FULL_WIDTH,
+            height=10,
         )
         .datasource(ds_ref(ctx, "loki"))
         .with_target(loki(ctx, LOG_TRACE).direction(loki_models.LokiQueryDirection.FORWARD))
@@ -496,7 +486,6 @@ def _debug_row(ctx: PackContext) -> list:
             ],
         )
     )
-    return [errors, log_search, trace]
 
 
 def _variables(ctx: PackContext) -> list:
@@ -533,79 +522,72 @@ def _dashboard(ctx: PackContext) -> dash.Dashboard:
         "now-24h",
     ).variables(_variables(ctx))
     rows = (
-        (ROW_HEALTH, "At-a-glance health", _health_row(ctx)),
-        (ROW_TRENDS, "Trends", _trends_row(ctx)),
-        (ROW_DEBUG, "Debugging", _debug_row(ctx)),
+        (ROW_HEALTH, "At-a-glance health", (stuck_sites, health_score, stage_distribution)),
+        (ROW_TRENDS, "Trends", (completions_per_hour, failure_rate_by_stage, avg_time_in_stage)),
+        (ROW_DEBUG, "Debugging", (recent_errors, log_search, run_trace)),
     )
-    return with_rows(builder, rows)
+    return with_rows(builder, ctx, rows)
 
 
-def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
-    return (
-        AlertSpec(
-            name="clerk_stuck_sites",
-            title="Clerk stuck sites",
-            datasource="postgres",
-            query=stuck_sql(stuck=STUCK_AT_RANGE_START),
-            value_column="stuck_count",
-            comparator=">",
-            thresholds={"critical": STUCK_CRITICAL_ABOVE},
-            for_="15m",
-            every="1m",
-            lookback=f"{STUCK_AFTER_HOURS}h",
-            summary="Clerk Pipeline Alert: Stuck Sites Critical",
-            description=(
-                f"{{{{ $values.B.Value }}}} sites have been stuck for more than {STUCK_AFTER} "
-                f"(threshold: {STUCK_CRITICAL_ABOVE}). Pick their subdomains on the dashboard and read "
-                "Recent Errors; if recoverable, run `clerk reconcile-pipeline`."
-            ),
-            runbook_url=f"{ctx.runbook_base_url}/clerk#stuck-sites",
-            dashboard_uid=DASHBOARD_UID,
-            panel_id=PANEL_STUCK,
+alert = alert_factory(datasource="postgres", every="1m", dashboard_uid=DASHBOARD_UID)
+
+ALERTS = (
+    alert(
+        name="clerk_stuck_sites",
+        title="Clerk stuck sites",
+        query=stuck_sql(stuck=STUCK_AT_RANGE_START),
+        value_column="stuck_count",
+        comparator=">",
+        thresholds={"critical": STUCK_CRITICAL_ABOVE},
+        for_="15m",
+        lookback=f"{STUCK_AFTER_HOURS}h",
+        summary="Clerk Pipeline Alert: Stuck Sites Critical",
+        description=(
+            f"{{{{ $values.B.Value }}}} sites have been stuck for more than {STUCK_AFTER} "
+            f"(threshold: {STUCK_CRITICAL_ABOVE}). Pick their subdomains on the dashboard and read "
+            "Recent Errors; if recoverable, run `clerk reconcile-pipeline`."
         ),
-        AlertSpec(
-            name="clerk_health_degraded",
-            title="Clerk pipeline health degraded",
-            datasource="postgres",
-            query=health_sql(),
-            value_column="health_score",
-            comparator="<",
-            thresholds={"warning": HEALTH_DEGRADED_BELOW},
-            for_="10m",
-            every="1m",
-            lookback="24h",
-            summary="Clerk Pipeline Alert: Health Degraded",
-            description=(
-                "Pipeline health score is {{ $values.B.Value }}% "
-                f"(threshold: {HEALTH_DEGRADED_BELOW:g}%). Check Stage Distribution for the bottleneck "
-                "stage, then its failure rate and logs."
-            ),
-            runbook_url=f"{ctx.runbook_base_url}/clerk#health-degraded",
-            dashboard_uid=DASHBOARD_UID,
-            panel_id=PANEL_HEALTH,
+        runbook_anchor="stuck-sites",
+        panel_id=PANEL_STUCK,
+    ),
+    alert(
+        name="clerk_health_degraded",
+        title="Clerk pipeline health degraded",
+        query=health_sql(),
+        value_column="health_score",
+        comparator="<",
+        thresholds={"warning": HEALTH_DEGRADED_BELOW},
+        for_="10m",
+        lookback="24h",
+        summary="Clerk Pipeline Alert: Health Degraded",
+        description=(
+            "Pipeline health score is {{ $values.B.Value }}% "
+            f"(threshold: {HEALTH_DEGRADED_BELOW:g}%). Check Stage Distribution for the bottleneck "
+            "stage, then its failure rate and logs."
         ),
-        AlertSpec(
-            name="clerk_ocr_failures_high",
-            title="Clerk OCR failure rate high",
-            datasource="postgres",
-            query=OCR_FAILURE_SQL,
-            value_column="failure_rate",
-            comparator=">",
-            thresholds={"warning": OCR_FAILURE_ABOVE},
-            for_="15m",
-            every="5m",
-            lookback="1h",
-            summary="Clerk Pipeline Alert: High OCR Failure Rate",
-            description=(
-                f"OCR failure rate is {{{{ $values.B.Value }}}}% in the last hour (threshold: "
-                f"{OCR_FAILURE_ABOVE:g}%). This may indicate a batch of corrupted PDFs, OCR service "
-                "issues or a Tesseract configuration problem."
-            ),
-            runbook_url=f"{ctx.runbook_base_url}/clerk#ocr-failures-high",
-            dashboard_uid=DASHBOARD_UID,
-            panel_id=PANEL_FAILURE_RATE,
+        runbook_anchor="health-degraded",
+        panel_id=PANEL_HEALTH,
+    ),
+    alert(
+        name="clerk_ocr_failures_high",
+        title="Clerk OCR failure rate high",
+        query=OCR_FAILURE_SQL,
+        value_column="failure_rate",
+        comparator=">",
+        thresholds={"warning": OCR_FAILURE_ABOVE},
+        for_="15m",
+        every="5m",
+        lookback="1h",
+        summary="Clerk Pipeline Alert: High OCR Failure Rate",
+        description=(
+            f"OCR failure rate is {{{{ $values.B.Value }}}}% in the last hour (threshold: "
+            f"{OCR_FAILURE_ABOVE:g}%). This may indicate a batch of corrupted PDFs, OCR service "
+            "issues or a Tesseract configuration problem."
         ),
-    )
+        runbook_anchor="ocr-failures-high",
+        panel_id=PANEL_FAILURE_RATE,
+    ),
+)
 
 
 def build(ctx: PackContext) -> Pack:
@@ -614,7 +596,7 @@ def build(ctx: PackContext) -> Pack:
         folder_uid="clerk",
         folder_title="Clerk Pipeline",
         dashboards=(dashboard(_dashboard(ctx)),),
-        alerts=_alerts(ctx),
+        alerts=ALERTS,
         routes=(
             TeamRoute(
                 team=TEAM,

@@ -50,23 +50,29 @@ choice open:
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import common as common_builders
+from collections.abc import Callable
+
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import gauge, stat, timeseries
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
-from dashboards.common import (
-    dashboard,
-    ds_ref,
-    include_all,
-    new_dashboard,
-    prom,
+from dashboards.kit.alerts import alert_factory
+from dashboards.kit.dashboard import PanelFunction, dashboard, include_all, new_dashboard, with_rows
+from dashboards.kit.panels import (
+    default_gauge,
+    default_stat,
+    default_timeseries,
+    table_legend,
     threshold_lines,
     thresholds,
-    with_rows,
 )
+from dashboards.kit.promql import RATE_INTERVAL, quantile, rate_sum
+from dashboards.kit.targets import ds_ref, prom, ref_id
 from model.pack import AlertSpec, Pack, PackContext
+from model.scenarios import Age, Gauge, Growth, Histogram, Scenario, share
+
+PromQL = Callable[[str], str]  # a query for a window (RATE_INTERVAL on panels, literal in alerts)
 
 TEAM = "clipper"
 FOLDER_UID = "clipper"
@@ -114,8 +120,8 @@ def availability(window: str) -> str:
 
 
 def error_ratio(window: str) -> str:
-    errors = f"sum(rate(http_requests_total{{{ERRORS}}}[{window}]))"
-    return f"{errors} / sum(rate(http_requests_total{{{BACKEND}}}[{window}]))"
+    errors = rate_sum(f"http_requests_total{{{ERRORS}}}", window)
+    return f"{errors} / {rate_sum(f'http_requests_total{{{BACKEND}}}', window)}"
 
 
 def burn_rate(window: str) -> str:
@@ -124,7 +130,7 @@ def burn_rate(window: str) -> str:
 
 def budget_remaining() -> str:
     """Share of the 30-day budget left: 1 - (mean error ratio over 30 days, sampled every 5m) / SLO."""
-    return f"1 - avg_over_time(({error_ratio('$__rate_interval')})[30d:5m]) / {ERROR_RATE_SLO}"
+    return f"1 - avg_over_time(({error_ratio(RATE_INTERVAL)})[30d:5m]) / {ERROR_RATE_SLO}"
 
 
 def multi_window_burn(long: str, short: str) -> str:
@@ -132,32 +138,23 @@ def multi_window_burn(long: str, short: str) -> str:
     return f"(({burn_rate(long)}) < ({burn_rate(short)})) or ({burn_rate(short)})"
 
 
-def p95(selector: str, window: str, by: str = "") -> str:
-    group = f"{by}, le" if by else "le"
-    return (
-        f"histogram_quantile(0.95, sum by ({group}) "
-        f"(rate(http_request_duration_seconds_bucket{{{selector}}}[{window}])))"
-    )
+def p95(selector: str, window: str) -> str:
+    return quantile(0.95, f"http_request_duration_seconds_bucket{{{selector}}}", window)
 
 
 def webhook_success(window: str) -> str:
-    success = f'sum(rate({WEBHOOK_DELIVERIES}{{status="success"}}[{window}]))'
-    return f"{success} / sum(rate({WEBHOOK_DELIVERIES}[{window}]))"
+    success = rate_sum(f'{WEBHOOK_DELIVERIES}{{status="success"}}', window)
+    return f"{success} / {rate_sum(WEBHOOK_DELIVERIES, window)}"
 
 
 def job_ratio(metric: str, window: str, selector: str = "", status: str = "failed") -> str:
     sel = f", {selector}" if selector else ""
-    return (
-        f'sum by (job_name) (rate({metric}{{status="{status}"{sel}}}[{window}])) '
-        f"/ sum by (job_name) (rate({metric}{{{selector}}}[{window}]))"
-    )
+    matching = rate_sum(f'{metric}{{status="{status}"{sel}}}', window, by=("job_name",))
+    return f"{matching} / {rate_sum(f'{metric}{{{selector}}}', window, by=('job_name',))}"
 
 
-def job_p(quantile: float, window: str, selector: str = "") -> str:
-    return (
-        f"histogram_quantile({quantile}, sum by (job_name, le) "
-        f"(rate(job_execution_duration_seconds_bucket{{{selector}}}[{window}])))"
-    )
+def job_p(q: float, window: str, selector: str = "") -> str:
+    return quantile(q, f"job_execution_duration_seconds_bucket{{{selector}}}", window, by=("job_name", "le"))
 
 
 def job_staleness(selector: str = "") -> str:
@@ -186,200 +183,186 @@ ROW_QUEUE, P_QUEUE_SIZE, P_QUEUE_GROWTH = 9, 10, 11
 ROW_ITEMS, P_ITEMS, P_ITEM_FAILURE = 12, 13, 14
 
 
-def _stat(ctx: PackContext, pid: int, title: str, description: str, expr: str, unit: str, steps, base: str):
-    return (
-        stat.Panel()
-        .id(pid)
-        .title(title)
-        .description(description)
-        .span(4)
-        .height(5)
-        .datasource(ds_ref(ctx, "prometheus"))
-        .with_target(prom(ctx, expr, legend=title))
-        .unit(unit)
-        .decimals(3 if unit == "percentunit" else 0)
-        .thresholds(thresholds(base, steps))
-        .color_mode(cm.BigValueColorMode.BACKGROUND)
-        .graph_mode(cm.BigValueGraphMode.AREA)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["mean"]))
-    )
+# --- Panel defaults of these dashboards ---
+def _compliance(
+    panel_id: int, title: str, description: str, expr: PromQL, unit: str, steps, base: str
+) -> PanelFunction:
+    """A compliance tile: the mean of the SLI over the picked range, coloured against the SLO."""
 
-
-def _series(
-    ctx: PackContext, pid: int, title: str, description: str, targets, unit: str, lines=(), base="green"
-):
-    panel = (
-        timeseries.Panel()
-        .id(pid)
-        .title(title)
-        .description(description)
-        .span(12)
-        .height(8)
-        .datasource(ds_ref(ctx, "prometheus"))
-        .unit(unit)
-        .line_width(2)
-        .fill_opacity(10)
-        .legend(
-            common_builders.VizLegendOptions()
-            .show_legend(True)
-            .display_mode(cm.LegendDisplayMode.TABLE)
-            .placement(cm.LegendPlacement.BOTTOM)
-            .calcs(["mean", "max"])
+    def panel(ctx: PackContext) -> stat.Panel:
+        return (
+            default_stat(panel_id, title, description, span=4, height=5, calc="mean")
+            .datasource(ds_ref(ctx, "prometheus"))
+            .with_target(prom(ctx, expr(RATE_INTERVAL), legend=title))
+            .unit(unit)
+            .decimals(3 if unit == "percentunit" else 0)
+            .thresholds(thresholds(base, steps))
+            .color_mode(cm.BigValueColorMode.BACKGROUND)
+            .graph_mode(cm.BigValueGraphMode.AREA)
         )
-    )
-    for i, (expr, legend) in enumerate(targets):
-        panel = panel.with_target(prom(ctx, expr, legend=legend, ref_id=chr(ord("A") + i)))
-    if lines:
-        panel = panel.thresholds(thresholds(base, lines)).thresholds_style(threshold_lines())
+
     return panel
 
 
-def _slo_dashboard(ctx: PackContext) -> dash.Dashboard:
-    r = i = "$__rate_interval"
-    compliance = [
-        _stat(
-            ctx,
-            P_AVAILABILITY,
-            "Availability",
-            f"Share of time the backend was up, averaged over the range. SLO {AVAILABILITY_SLO:.1%}.",
-            availability(r),
-            "percentunit",
-            [(AVAILABILITY_SLO, "green")],
-            "red",
-        ),
-        _stat(
-            ctx,
-            P_ERROR_RATE,
-            "Error rate",
-            f"5xx responses over all responses, averaged over the range. SLO < {ERROR_RATE_SLO:.1%}.",
-            error_ratio(r),
-            "percentunit",
-            [(ERROR_RATE_SLO, "red")],
-            "green",
-        ),
-        _stat(
-            ctx,
-            P_LIST_P95,
-            "Latency p95, list endpoints",
-            f"95th percentile of GET list endpoints in the range. SLO < {LIST_P95_SLO * 1000:g} ms.",
-            p95(LIST, r),
-            "s",
-            [(LIST_P95_SLO, "red")],
-            "green",
-        ),
-        _stat(
-            ctx,
-            P_DETAIL_P95,
-            "Latency p95, detail endpoints",
-            "95th percentile of GET detail endpoints "
-            "(routes ending in a path parameter), averaged over the range. "
-            f"SLO < {DETAIL_P95_SLO * 1000:g} ms.",
-            p95(DETAIL, r),
-            "s",
-            [(DETAIL_P95_SLO, "red")],
-            "green",
-        ),
-        _stat(
-            ctx,
-            P_SEARCH_P95,
-            "Search p95",
-            f"95th percentile of hybrid search requests averaged over the range. SLO < "
-            f"{SEARCH_P95_SLO * 1000:g} ms.",
-            p95(SEARCH_ENDPOINTS, r),
-            "s",
-            [(SEARCH_P95_SLO, "red")],
-            "green",
-        ),
-        _stat(
-            ctx,
-            P_WEBHOOK,
-            "Webhook delivery success",
-            "Successful webhook deliveries over all attempts, "
-            f"averaged over the range. SLO > {WEBHOOK_SUCCESS_SLO:.0%}.",
-            webhook_success(r),
-            "percentunit",
-            [(WEBHOOK_SUCCESS_SLO, "green")],
-            "red",
-        ),
-    ]
-    budget = [
-        gauge.Panel()
-        .id(P_BUDGET_REMAINING)
-        .title("Error budget remaining (30d)")
-        .span(8)
-        .height(8)
-        .description(
+def _series(
+    panel_id: int, title: str, description: str, targets, unit: str, lines=(), base="green", span: int = 12
+) -> PanelFunction:
+    """A time series of (expr, legend) targets with a mean/max legend; `lines` are threshold steps."""
+
+    def panel(ctx: PackContext) -> timeseries.Panel:
+        built = (
+            default_timeseries(panel_id, title, description, span)
+            .datasource(ds_ref(ctx, "prometheus"))
+            .unit(unit)
+            .line_width(2)
+            .fill_opacity(10)
+            .legend(table_legend(cm.LegendPlacement.BOTTOM, ["mean", "max"]))
+        )
+        for i, (expr, legend) in enumerate(targets):
+            built = built.with_target(prom(ctx, expr, legend=legend, ref_id=ref_id(i)))
+        if lines:
+            built = built.thresholds(thresholds(base, lines)).thresholds_style(threshold_lines())
+        return built
+
+    return panel
+
+
+# --- Clipper SLO Compliance: compliance row ---
+availability_compliance = _compliance(
+    P_AVAILABILITY,
+    "Availability",
+    f"Share of time the backend was up, averaged over the range. SLO {AVAILABILITY_SLO:.1%}.",
+    availability,
+    "percentunit",
+    [(AVAILABILITY_SLO, "green")],
+    "red",
+)
+error_rate_compliance = _compliance(
+    P_ERROR_RATE,
+    "Error rate",
+    f"5xx responses over all responses, averaged over the range. SLO < {ERROR_RATE_SLO:.1%}.",
+    error_ratio,
+    "percentunit",
+    [(ERROR_RATE_SLO, "red")],
+    "green",
+)
+list_latency_compliance = _compliance(
+    P_LIST_P95,
+    "Latency p95, list endpoints",
+    f"95th percentile of GET list endpoints in the range. SLO < {LIST_P95_SLO * 1000:g} ms.",
+    lambda window: p95(LIST, window),
+    "s",
+    [(LIST_P95_SLO, "red")],
+    "green",
+)
+detail_latency_compliance = _compliance(
+    P_DETAIL_P95,
+    "Latency p95, detail endpoints",
+    "95th percentile of GET detail endpoints "
+    "(routes ending in a path parameter), averaged over the range. "
+    f"SLO < {DETAIL_P95_SLO * 1000:g} ms.",
+    lambda window: p95(DETAIL, window),
+    "s",
+    [(DETAIL_P95_SLO, "red")],
+    "green",
+)
+search_latency_compliance = _compliance(
+    P_SEARCH_P95,
+    "Search p95",
+    f"95th percentile of hybrid search requests averaged over the range. SLO < {SEARCH_P95_SLO * 1000:g} ms.",
+    lambda window: p95(SEARCH_ENDPOINTS, window),
+    "s",
+    [(SEARCH_P95_SLO, "red")],
+    "green",
+)
+webhook_compliance = _compliance(
+    P_WEBHOOK,
+    "Webhook delivery success",
+    "Successful webhook deliveries over all attempts, "
+    f"averaged over the range. SLO > {WEBHOOK_SUCCESS_SLO:.0%}.",
+    webhook_success,
+    "percentunit",
+    [(WEBHOOK_SUCCESS_SLO, "green")],
+    "red",
+)
+
+
+# --- Clipper SLO Compliance: error budget row ---
+def budget_remaining_gauge(ctx: PackContext) -> gauge.Panel:
+    return (
+        default_gauge(
+            P_BUDGET_REMAINING,
+            "Error budget remaining (30d)",
             f"Share of the 30-day error budget ({ERROR_RATE_SLO:.1%} of requests) not yet spent. "
-            "Always the last 30 days, whatever the picked range."
+            "Always the last 30 days, whatever the picked range.",
+            height=8,
         )
         .datasource(ds_ref(ctx, "prometheus"))
         .with_target(prom(ctx, budget_remaining(), legend="remaining").instant())
         .unit("percentunit")
         .decimals(1)
-        .min(0)
         .max(1)
         .thresholds(thresholds("red", [(0.25, "yellow"), (0.5, "green")]))
-        .show_threshold_markers(True)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"])),
-        _series(
-            ctx,
-            P_BURN_RATE,
-            "Error budget burn rate",
-            "Error rate as a multiple of the SLO's "
-            f"({ERROR_RATE_SLO:.1%}). 1 spends the budget in exactly 30 days; alerts fire at "
-            f"{FAST_BURN:g} over both 1h and 5m (fast) and {MEDIUM_BURN:g} over both 6h and 30m (medium).",
-            [(burn_rate("$__rate_interval"), "burn rate")],
-            "none",
-            [(MEDIUM_BURN, "orange"), (FAST_BURN, "red")],
-        ).span(16),
-    ]
-    trends = [
-        _series(
-            ctx,
-            P_ERROR_TREND,
-            "Error rate over time",
-            f"5xx share of responses. SLO < {ERROR_RATE_SLO:.1%}.",
-            [(error_ratio(i), "error rate")],
-            "percentunit",
-            [(ERROR_RATE_SLO, "red")],
-        ),
-        _series(
-            ctx,
-            P_LATENCY_TREND,
-            "Latency p95 by endpoint class",
-            f"List SLO < {LIST_P95_SLO * 1000:g} ms, detail SLO < {DETAIL_P95_SLO * 1000:g} ms.",
-            [(p95(LIST, i), "list"), (p95(DETAIL, i), "detail")],
-            "s",
-            [(DETAIL_P95_SLO, "orange"), (LIST_P95_SLO, "red")],
-        ),
-        _series(
-            ctx,
-            P_SEARCH_TREND,
-            "Search latency p95",
-            f"Hybrid search p95. SLO < {SEARCH_P95_SLO * 1000:g} ms.",
-            [(p95(SEARCH_ENDPOINTS, i), "search p95")],
-            "s",
-            [(SEARCH_P95_SLO, "red")],
-        ),
-        _series(
-            ctx,
-            P_WEBHOOK_TREND,
-            "Webhook delivery success over time",
-            f"SLO > {WEBHOOK_SUCCESS_SLO:.0%}.",
-            [(webhook_success(i), "success")],
-            "percentunit",
-            [(WEBHOOK_SUCCESS_SLO, "green")],
-            base="red",
-        ),
-        _series(
-            ctx,
-            P_UPTIME_TREND,
-            "Backend up",
-            f"Share of backend targets up. SLO {AVAILABILITY_SLO:.1%} over 30 days.",
-            [(availability(i), "up")],
-            "percentunit",
-        ).span(24),
-    ]
+    )
+
+
+burn_rate_series = _series(
+    P_BURN_RATE,
+    "Error budget burn rate",
+    "Error rate as a multiple of the SLO's "
+    f"({ERROR_RATE_SLO:.1%}). 1 spends the budget in exactly 30 days; alerts fire at "
+    f"{FAST_BURN:g} over both 1h and 5m (fast) and {MEDIUM_BURN:g} over both 6h and 30m (medium).",
+    [(burn_rate(RATE_INTERVAL), "burn rate")],
+    "none",
+    [(MEDIUM_BURN, "orange"), (FAST_BURN, "red")],
+    span=16,
+)
+
+# --- Clipper SLO Compliance: trends row ---
+error_rate_trend = _series(
+    P_ERROR_TREND,
+    "Error rate over time",
+    f"5xx share of responses. SLO < {ERROR_RATE_SLO:.1%}.",
+    [(error_ratio(RATE_INTERVAL), "error rate")],
+    "percentunit",
+    [(ERROR_RATE_SLO, "red")],
+)
+latency_trend = _series(
+    P_LATENCY_TREND,
+    "Latency p95 by endpoint class",
+    f"List SLO < {LIST_P95_SLO * 1000:g} ms, detail SLO < {DETAIL_P95_SLO * 1000:g} ms.",
+    [(p95(LIST, RATE_INTERVAL), "list"), (p95(DETAIL, RATE_INTERVAL), "detail")],
+    "s",
+    [(DETAIL_P95_SLO, "orange"), (LIST_P95_SLO, "red")],
+)
+search_latency_trend = _series(
+    P_SEARCH_TREND,
+    "Search latency p95",
+    f"Hybrid search p95. SLO < {SEARCH_P95_SLO * 1000:g} ms.",
+    [(p95(SEARCH_ENDPOINTS, RATE_INTERVAL), "search p95")],
+    "s",
+    [(SEARCH_P95_SLO, "red")],
+)
+webhook_success_trend = _series(
+    P_WEBHOOK_TREND,
+    "Webhook delivery success over time",
+    f"SLO > {WEBHOOK_SUCCESS_SLO:.0%}.",
+    [(webhook_success(RATE_INTERVAL), "success")],
+    "percentunit",
+    [(WEBHOOK_SUCCESS_SLO, "green")],
+    base="red",
+)
+uptime_trend = _series(
+    P_UPTIME_TREND,
+    "Backend up",
+    f"Share of backend targets up. SLO {AVAILABILITY_SLO:.1%} over 30 days.",
+    [(availability(RATE_INTERVAL), "up")],
+    "percentunit",
+    span=24,
+)
+
+
+def _slo_dashboard(ctx: PackContext) -> dash.Dashboard:
     builder = new_dashboard(
         "Clipper SLO Compliance",
         SLO_UID,
@@ -387,146 +370,114 @@ def _slo_dashboard(ctx: PackContext) -> dash.Dashboard:
         ["clipper", "slo"],
         "now-30d",
     )
-    return with_rows(
-        builder,
-        (
-            (ROW_COMPLIANCE, "SLO compliance (mean over the picked range)", compliance),
-            (ROW_BUDGET, "Error budget", budget),
-            (ROW_TRENDS, "Trends", trends),
-        ),
-    )
-
-
-def _jobs_dashboard(ctx: PackContext) -> dash.Dashboard:
-    i = "$__rate_interval"
     rows = (
         (
-            ROW_EXEC,
-            "Execution",
-            [
-                _series(
-                    ctx,
-                    P_EXECUTIONS,
-                    "Executions by status",
-                    "Job runs per second by job and outcome.",
-                    [
-                        (
-                            f"sum by (job_name, status) (rate(job_execution_total{{{JOB}}}[{i}]))",
-                            "{{job_name}} {{status}}",
-                        )
-                    ],
-                    "ops",
-                ),
-                _series(
-                    ctx,
-                    P_SUCCESS_RATE,
-                    "Success rate",
-                    "Successful runs over all runs, by job.",
-                    [(job_ratio("job_execution_total", i, JOB, status="success"), "{{job_name}}")],
-                    "percentunit",
-                ),
-                _series(
-                    ctx,
-                    P_FAILURE_RATE,
-                    "Failure rate",
-                    f"Failed runs over all runs. Warns above "
-                    f"{JOB_FAILURE_WARNING:.0%}, pages above {JOB_FAILURE_CRITICAL:.0%}.",
-                    [(job_ratio("job_execution_total", i, JOB), "{{job_name}}")],
-                    "percentunit",
-                    [(JOB_FAILURE_WARNING, "orange"), (JOB_FAILURE_CRITICAL, "red")],
-                ),
-                _series(
-                    ctx,
-                    P_SINCE_SUCCESS,
-                    "Time since last success",
-                    "Seconds since each job last succeeded. "
-                    f"Warns after {JOB_STALE_WARNING_S // 3600} h, "
-                    f"pages after {JOB_STALE_CRITICAL_S // 3600} h.",
-                    [(job_staleness(JOB), "{{job_name}}")],
-                    "s",
-                    [(JOB_STALE_WARNING_S, "orange"), (JOB_STALE_CRITICAL_S, "red")],
-                ),
-            ],
+            ROW_COMPLIANCE,
+            "SLO compliance (mean over the picked range)",
+            (
+                availability_compliance,
+                error_rate_compliance,
+                list_latency_compliance,
+                detail_latency_compliance,
+                search_latency_compliance,
+                webhook_compliance,
+            ),
         ),
+        (ROW_BUDGET, "Error budget", (budget_remaining_gauge, burn_rate_series)),
         (
-            ROW_DURATION,
-            "Duration",
-            [
-                _series(
-                    ctx,
-                    P_DURATION_P50,
-                    "Duration p50",
-                    "Median run duration by job.",
-                    [(job_p(0.5, i, JOB), "{{job_name}}")],
-                    "s",
-                ),
-                _series(
-                    ctx,
-                    P_DURATION_P95,
-                    "Duration p95",
-                    f"95th percentile run duration. Warns above "
-                    f"{JOB_P95_WARNING_S} s, pages above {JOB_P95_CRITICAL_S} s.",
-                    [(job_p(0.95, i, JOB), "{{job_name}}")],
-                    "s",
-                    [(JOB_P95_WARNING_S, "orange"), (JOB_P95_CRITICAL_S, "red")],
-                ),
-            ],
-        ),
-        (
-            ROW_QUEUE,
-            "Queues",
-            [
-                _series(
-                    ctx,
-                    P_QUEUE_SIZE,
-                    "Queue size",
-                    f"Items waiting per job. Pages above {QUEUE_SIZE_CRITICAL}.",
-                    [(queue_size(JOB), "{{job_name}}")],
-                    "short",
-                    [(QUEUE_SIZE_CRITICAL, "red")],
-                ),
-                _series(
-                    ctx,
-                    P_QUEUE_GROWTH,
-                    "Queue growth",
-                    f"Growth over the last {QUEUE_GROWTH_WINDOW} as a share "
-                    f"of the earlier size. Warns above {QUEUE_GROWTH_WARNING:.0%}.",
-                    [(queue_growth(JOB), "{{job_name}}")],
-                    "percentunit",
-                    [(QUEUE_GROWTH_WARNING, "orange")],
-                ),
-            ],
-        ),
-        (
-            ROW_ITEMS,
-            "Items",
-            [
-                _series(
-                    ctx,
-                    P_ITEMS,
-                    "Items processed by status",
-                    "Items per second by job and outcome (success, failed, skipped).",
-                    [
-                        (
-                            f"sum by (job_name, status) (rate(job_items_processed_total{{{JOB}}}[{i}]))",
-                            "{{job_name}} {{status}}",
-                        )
-                    ],
-                    "ops",
-                ),
-                _series(
-                    ctx,
-                    P_ITEM_FAILURE,
-                    "Item failure rate",
-                    f"Failed items over all items. Warns above {ITEM_FAILURE_WARNING:.0%}.",
-                    [(job_ratio("job_items_processed_total", i, JOB), "{{job_name}}")],
-                    "percentunit",
-                    [(ITEM_FAILURE_WARNING, "orange")],
-                ),
-            ],
+            ROW_TRENDS,
+            "Trends",
+            (error_rate_trend, latency_trend, search_latency_trend, webhook_success_trend, uptime_trend),
         ),
     )
-    job_name = include_all(
+    return with_rows(builder, ctx, rows)
+
+
+# --- Clipper Background Jobs ---
+executions_by_status = _series(
+    P_EXECUTIONS,
+    "Executions by status",
+    "Job runs per second by job and outcome.",
+    [(rate_sum(f"job_execution_total{{{JOB}}}", by=("job_name", "status")), "{{job_name}} {{status}}")],
+    "ops",
+)
+job_success_rate = _series(
+    P_SUCCESS_RATE,
+    "Success rate",
+    "Successful runs over all runs, by job.",
+    [(job_ratio("job_execution_total", RATE_INTERVAL, JOB, status="success"), "{{job_name}}")],
+    "percentunit",
+)
+job_failure_rate = _series(
+    P_FAILURE_RATE,
+    "Failure rate",
+    f"Failed runs over all runs. Warns above "
+    f"{JOB_FAILURE_WARNING:.0%}, pages above {JOB_FAILURE_CRITICAL:.0%}.",
+    [(job_ratio("job_execution_total", RATE_INTERVAL, JOB), "{{job_name}}")],
+    "percentunit",
+    [(JOB_FAILURE_WARNING, "orange"), (JOB_FAILURE_CRITICAL, "red")],
+)
+time_since_success = _series(
+    P_SINCE_SUCCESS,
+    "Time since last success",
+    "Seconds since each job last succeeded. "
+    f"Warns after {JOB_STALE_WARNING_S // 3600} h, "
+    f"pages after {JOB_STALE_CRITICAL_S // 3600} h.",
+    [(job_staleness(JOB), "{{job_name}}")],
+    "s",
+    [(JOB_STALE_WARNING_S, "orange"), (JOB_STALE_CRITICAL_S, "red")],
+)
+duration_p50 = _series(
+    P_DURATION_P50,
+    "Duration p50",
+    "Median run duration by job.",
+    [(job_p(0.5, RATE_INTERVAL, JOB), "{{job_name}}")],
+    "s",
+)
+duration_p95 = _series(
+    P_DURATION_P95,
+    "Duration p95",
+    f"95th percentile run duration. Warns above {JOB_P95_WARNING_S} s, pages above {JOB_P95_CRITICAL_S} s.",
+    [(job_p(0.95, RATE_INTERVAL, JOB), "{{job_name}}")],
+    "s",
+    [(JOB_P95_WARNING_S, "orange"), (JOB_P95_CRITICAL_S, "red")],
+)
+queue_size_series = _series(
+    P_QUEUE_SIZE,
+    "Queue size",
+    f"Items waiting per job. Pages above {QUEUE_SIZE_CRITICAL}.",
+    [(queue_size(JOB), "{{job_name}}")],
+    "short",
+    [(QUEUE_SIZE_CRITICAL, "red")],
+)
+queue_growth_series = _series(
+    P_QUEUE_GROWTH,
+    "Queue growth",
+    f"Growth over the last {QUEUE_GROWTH_WINDOW} as a share "
+    f"of the earlier size. Warns above {QUEUE_GROWTH_WARNING:.0%}.",
+    [(queue_growth(JOB), "{{job_name}}")],
+    "percentunit",
+    [(QUEUE_GROWTH_WARNING, "orange")],
+)
+items_by_status = _series(
+    P_ITEMS,
+    "Items processed by status",
+    "Items per second by job and outcome (success, failed, skipped).",
+    [(rate_sum(f"job_items_processed_total{{{JOB}}}", by=("job_name", "status")), "{{job_name}} {{status}}")],
+    "ops",
+)
+item_failure_rate = _series(
+    P_ITEM_FAILURE,
+    "Item failure rate",
+    f"Failed items over all items. Warns above {ITEM_FAILURE_WARNING:.0%}.",
+    [(job_ratio("job_items_processed_total", RATE_INTERVAL, JOB), "{{job_name}}")],
+    "percentunit",
+    [(ITEM_FAILURE_WARNING, "orange")],
+)
+
+
+def _job_name(ctx: PackContext):
+    return include_all(
         dash.QueryVariable("job_name")
         .label("Job")
         .description("Background jobs that reported executions in the range.")
@@ -535,43 +486,48 @@ def _jobs_dashboard(ctx: PackContext) -> dash.Dashboard:
         .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(dm.VariableSort.ALPHABETICAL_ASC)
     )
+
+
+def _jobs_dashboard(ctx: PackContext) -> dash.Dashboard:
     builder = new_dashboard(
         "Clipper Background Jobs",
         JOBS_UID,
         "Clipper's scheduled jobs: execution status, duration, staleness, queues and items.",
         ["clipper", "background-jobs"],
         "now-6h",
-    ).variables([job_name])
-    return with_rows(builder, rows)
-
-
-def _spec(ctx: PackContext, name: str, anchor: str, dashboard_uid: str, panel_id: int, **kw) -> AlertSpec:
-    return AlertSpec(
-        name=f"clipper_{name}",
-        datasource="prometheus",
-        every="1m",
-        runbook_url=f"{ctx.runbook_base_url}/clipper#{anchor}",
-        dashboard_uid=dashboard_uid,
-        panel_id=panel_id,
-        **kw,
+    ).variables([_job_name(ctx)])
+    rows = (
+        (
+            ROW_EXEC,
+            "Execution",
+            (executions_by_status, job_success_rate, job_failure_rate, time_since_success),
+        ),
+        (ROW_DURATION, "Duration", (duration_p50, duration_p95)),
+        (ROW_QUEUE, "Queues", (queue_size_series, queue_growth_series)),
+        (ROW_ITEMS, "Items", (items_by_status, item_failure_rate)),
     )
+    return with_rows(builder, ctx, rows)
 
 
-def _slo_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
+# --- Alerts ---
+# (kind, selector, p95 SLO, panel, an endpoint of the kind)
+LATENCY_SLOS = (
+    ("list", LIST, LIST_P95_SLO, P_LIST_P95, "/api/v1/clips"),
+    ("detail", DETAIL, DETAIL_P95_SLO, P_DETAIL_P95, "/api/v1/clips/:id"),
+    ("search", SEARCH_ENDPOINTS, SEARCH_P95_SLO, P_SEARCH_P95, "/api/v1/search"),
+)
+alert = alert_factory(datasource="prometheus", every="1m")
+
+
+def _slo_alerts() -> tuple[AlertSpec, ...]:
     slo = {"category": "slo"}
     budget = {"category": "error-budget"}
-    latency = (
-        ("list", LIST, LIST_P95_SLO, P_LIST_P95),
-        ("detail", DETAIL, DETAIL_P95_SLO, P_DETAIL_P95),
-        ("search", SEARCH_ENDPOINTS, SEARCH_P95_SLO, P_SEARCH_P95),
-    )
     return (
-        _spec(
-            ctx,
-            "slo_availability",
-            "slo-availability",
-            SLO_UID,
-            P_AVAILABILITY,
+        alert(
+            name="clipper_slo_availability",
+            runbook_anchor="slo-availability",
+            dashboard_uid=SLO_UID,
+            panel_id=P_AVAILABILITY,
             title="Clipper availability SLO breach",
             query=availability("1h"),
             comparator="<",
@@ -583,12 +539,11 @@ def _slo_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             description=f"The backend was up {{{{ $values.B.Value }}}} of the last hour (SLO "
             f"{AVAILABILITY_SLO:.1%}). Check the pods and recent deploys.",
         ),
-        _spec(
-            ctx,
-            "slo_error_rate",
-            "slo-error-rate",
-            SLO_UID,
-            P_ERROR_RATE,
+        alert(
+            name="clipper_slo_error_rate",
+            runbook_anchor="slo-error-rate",
+            dashboard_uid=SLO_UID,
+            panel_id=P_ERROR_RATE,
             title="Clipper error rate SLO breach",
             query=error_ratio("5m"),
             comparator=">",
@@ -601,12 +556,11 @@ def _slo_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             f"{ERROR_RATE_SLO:.1%}).",
         ),
         *(
-            _spec(
-                ctx,
-                f"slo_latency_{kind}",
-                f"slo-latency-{kind}",
-                SLO_UID,
-                panel,
+            alert(
+                name=f"clipper_slo_latency_{kind}",
+                runbook_anchor=f"slo-latency-{kind}",
+                dashboard_uid=SLO_UID,
+                panel_id=panel,
                 title=f"Clipper {kind} latency SLO breach",
                 query=p95(selector, "5m"),
                 comparator=">",
@@ -618,14 +572,13 @@ def _slo_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
                 description=f"p95 latency of {kind} endpoints is {{{{ $values.B.Value }}}} s over 5m (SLO < "
                 f"{target * 1000:g} ms).",
             )
-            for kind, selector, target, panel in latency
+            for kind, selector, target, panel, _example in LATENCY_SLOS
         ),
-        _spec(
-            ctx,
-            "error_budget_fast_burn",
-            "error-budget-fast-burn",
-            SLO_UID,
-            P_BURN_RATE,
+        alert(
+            name="clipper_error_budget_fast_burn",
+            runbook_anchor="error-budget-fast-burn",
+            dashboard_uid=SLO_UID,
+            panel_id=P_BURN_RATE,
             title="Clipper error budget fast burn",
             query=multi_window_burn("1h", "5m"),
             comparator=">",
@@ -637,12 +590,11 @@ def _slo_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             description=f"Burn rate {{{{ $values.B.Value }}}} over both 1h and 5m (threshold {FAST_BURN:g}: "
             "10% of the monthly budget in 1h).",
         ),
-        _spec(
-            ctx,
-            "error_budget_medium_burn",
-            "error-budget-medium-burn",
-            SLO_UID,
-            P_BURN_RATE,
+        alert(
+            name="clipper_error_budget_medium_burn",
+            runbook_anchor="error-budget-medium-burn",
+            dashboard_uid=SLO_UID,
+            panel_id=P_BURN_RATE,
             title="Clipper error budget medium burn",
             query=multi_window_burn("6h", "30m"),
             comparator=">",
@@ -658,14 +610,13 @@ def _slo_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
     )
 
 
-def _job_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
+def _job_alerts() -> tuple[AlertSpec, ...]:
     return (
-        _spec(
-            ctx,
-            "job_failure_rate",
-            "job-failing",
-            JOBS_UID,
-            P_FAILURE_RATE,
+        alert(
+            name="clipper_job_failure_rate",
+            runbook_anchor="job-failing",
+            dashboard_uid=JOBS_UID,
+            panel_id=P_FAILURE_RATE,
             title="Clipper background job failing",
             query=job_ratio("job_execution_total", "10m"),
             comparator=">",
@@ -677,12 +628,11 @@ def _job_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             description="{{ $values.B.Value }} of {{ $labels.job_name }} runs failed over 10m (warning > "
             f"{JOB_FAILURE_WARNING:.0%}, critical > {JOB_FAILURE_CRITICAL:.0%}).",
         ),
-        _spec(
-            ctx,
-            "job_stale",
-            "job-stale",
-            JOBS_UID,
-            P_SINCE_SUCCESS,
+        alert(
+            name="clipper_job_stale",
+            runbook_anchor="job-stale",
+            dashboard_uid=JOBS_UID,
+            panel_id=P_SINCE_SUCCESS,
             title="Clipper background job not succeeding",
             query=job_staleness(),
             comparator=">",
@@ -693,12 +643,11 @@ def _job_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             description="{{ $labels.job_name }} last succeeded {{ $values.B.Value }} s ago (warning after "
             f"{JOB_STALE_WARNING_S // 3600} h, critical after {JOB_STALE_CRITICAL_S // 3600} h).",
         ),
-        _spec(
-            ctx,
-            "job_duration",
-            "job-duration",
-            JOBS_UID,
-            P_DURATION_P95,
+        alert(
+            name="clipper_job_duration",
+            runbook_anchor="job-duration",
+            dashboard_uid=JOBS_UID,
+            panel_id=P_DURATION_P95,
             title="Clipper background job slow",
             query=job_p(0.95, "10m"),
             comparator=">",
@@ -709,12 +658,11 @@ def _job_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             description="p95 duration of {{ $labels.job_name }} is {{ $values.B.Value }} s (warning > "
             f"{JOB_P95_WARNING_S} s, critical > {JOB_P95_CRITICAL_S} s).",
         ),
-        _spec(
-            ctx,
-            "job_queue_growing",
-            "job-queue-growing",
-            JOBS_UID,
-            P_QUEUE_GROWTH,
+        alert(
+            name="clipper_job_queue_growing",
+            runbook_anchor="job-queue-growing",
+            dashboard_uid=JOBS_UID,
+            panel_id=P_QUEUE_GROWTH,
             title="Clipper background job queue growing",
             query=queue_growth(),
             comparator=">",
@@ -725,12 +673,11 @@ def _job_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             description="The queue of {{ $labels.job_name }} grew by {{ $values.B.Value }} (ratio) over "
             f"{QUEUE_GROWTH_WINDOW} (threshold {QUEUE_GROWTH_WARNING:.0%}).",
         ),
-        _spec(
-            ctx,
-            "job_queue_size",
-            "job-queue-size",
-            JOBS_UID,
-            P_QUEUE_SIZE,
+        alert(
+            name="clipper_job_queue_size",
+            runbook_anchor="job-queue-size",
+            dashboard_uid=JOBS_UID,
+            panel_id=P_QUEUE_SIZE,
             title="Clipper background job queue too large",
             query=queue_size(),
             comparator=">",
@@ -741,12 +688,11 @@ def _job_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
             description=f"{{{{ $values.B.Value }}}} items wait in the queue of {{{{ $labels.job_name }}}} "
             f"(threshold {QUEUE_SIZE_CRITICAL}).",
         ),
-        _spec(
-            ctx,
-            "job_item_failures",
-            "job-item-failures",
-            JOBS_UID,
-            P_ITEM_FAILURE,
+        alert(
+            name="clipper_job_item_failures",
+            runbook_anchor="job-item-failures",
+            dashboard_uid=JOBS_UID,
+            panel_id=P_ITEM_FAILURE,
             title="Clipper background job item failures",
             query=job_ratio("job_items_processed_total", "10m"),
             comparator=">",
@@ -760,12 +706,48 @@ def _job_alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
     )
 
 
+# --- Proofs: how each alert's query is driven to a level (tools/engines/promtool.py) ---
+_BACKEND = {"job": "clipper-backend"}
+_JOB = {"job_name": "clip_sync"}
+_BURN = Scenario(share("http_requests_total", _BACKEND, "500", "200", scale=ERROR_RATE_SLO))
+SCENARIOS = {
+    "clipper_slo_availability": Scenario((Gauge("up", _BACKEND),)),
+    # Level: the 5xx share of 100 requests a minute.
+    "clipper_slo_error_rate": Scenario(share("http_requests_total", _BACKEND, "500", "200")),
+    **{
+        f"clipper_slo_latency_{kind}": Scenario(
+            (
+                Histogram(
+                    "http_request_duration_seconds", {**_BACKEND, "method": "GET", "endpoint": example}, 0.95
+                ),
+            )
+        )
+        for kind, _selector, _target, _panel, example in LATENCY_SLOS
+    },
+    # Level: the burn rate, i.e. the 5xx share in units of the SLO.
+    "clipper_error_budget_fast_burn": _BURN,
+    "clipper_error_budget_medium_burn": _BURN,
+    "clipper_job_failure_rate": Scenario(
+        share("job_execution_total", _JOB, "failed", "success", per_minute=10), _JOB
+    ),
+    "clipper_job_stale": Scenario((Age("job_last_success_timestamp_seconds", _JOB),), _JOB),
+    "clipper_job_duration": Scenario((Histogram("job_execution_duration_seconds", _JOB, 0.95),), _JOB),
+    # Growth over 10m jumps from 45% to 900%, so it crosses 50% within a minute of the switch.
+    "clipper_job_queue_growing": Scenario((Growth("job_queue_size", _JOB),), _JOB, levels=(0.45, 9.0)),
+    "clipper_job_queue_size": Scenario((Gauge("job_queue_size", _JOB),), _JOB),
+    "clipper_job_item_failures": Scenario(
+        share("job_items_processed_total", _JOB, "failed", "success", per_minute=10), _JOB
+    ),
+}
+
+
 def build(ctx: PackContext) -> Pack:
     return Pack(
         team=TEAM,
         folder_uid=FOLDER_UID,
         folder_title="Clipper",
         dashboards=(dashboard(_slo_dashboard(ctx)), dashboard(_jobs_dashboard(ctx))),
-        alerts=_slo_alerts(ctx) + _job_alerts(ctx),
+        alerts=_slo_alerts() + _job_alerts(),
+        scenarios=SCENARIOS,
         routes=(),  # the organisation's severity routing (routing.severityReceivers) serves Clipper
     )

@@ -33,19 +33,29 @@ open or contradicts itself:
   the alert; the table's 10s warning is the panel's yellow step.
 - Stat tiles: "successful vs failed jobs" and "cumulative merge/split successes" are totals over
   the picked range, summed from per-step increments of `rate(...[$__rate_interval])`
-  (`dashboards.common.per_step`), so the range follows the time picker.
+  (`dashboards.kit.promql.per_step`), so the range follows the time picker.
 - Routing: critical -> Slack and PagerDuty (the media rotation), warning and info -> Slack.
 """
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import gauge, stat, timeseries
 from grafana_foundation_sdk.models import common as cm
 
-from dashboards.common import dashboard, new_dashboard, per_step, prom, threshold_lines, thresholds, with_rows
+from dashboards.kit.alerts import alert_factory
+from dashboards.kit.dashboard import dashboard, new_dashboard, with_rows
+from dashboards.kit.panels import (
+    default_gauge,
+    default_stat,
+    default_timeseries,
+    threshold_lines,
+    thresholds,
+)
+from dashboards.kit.promql import RATE_INTERVAL, per_step, quantile, rate_sum
+from dashboards.kit.targets import prom
 from model.pack import AlertSpec, Pack, PackContext, PackOption, TeamRoute
+from model.scenarios import Constant, Counter, Gauge, Histogram, Linear, Scenario, fixed
 
 TEAM = "media"
 FOLDER_UID = "media-clustering"
@@ -81,16 +91,17 @@ FEEDBACK = "cluster_feedback_operations_total"
 DURATION_BUCKET = "cluster_job_duration_seconds_bucket"
 
 
+# --- PromQL, shared by panels (RATE_INTERVAL) and alerts (literal windows) ---
 def failures_per_min(window: str) -> str:
-    return f"sum(rate({FAILED}[{window}])) * 60"
+    return f"{rate_sum(FAILED, window)} * 60"
 
 
 def successes_per_min(window: str) -> str:
-    return f"sum(rate({SUCCESS}[{window}])) * 60"
+    return f"{rate_sum(SUCCESS, window)} * 60"
 
 
 def latency_quantile(q: float, window: str) -> str:
-    return f"histogram_quantile({q}, sum by (le, backend) (rate({DURATION_BUCKET}[{window}])))"
+    return quantile(q, DURATION_BUCKET, window, by=("backend",))
 
 
 NOISE_ALERT = f"max(min_over_time(cluster_last_noise_count[{NOISE_RUN_INTERVAL_MINUTES * NOISE_RUNS}m]))"
@@ -104,86 +115,78 @@ STALLED = (
 )
 
 
-def _total_stat(
-    ctx: PackContext, panel_id: int, title: str, description: str, expr: str, legend: str, steps
-) -> stat.Panel:
+# --- Panel defaults of this dashboard ---
+def _total(panel_id: int, title: str, description: str) -> stat.Panel:
     """A stat tile of the total over the time range (sum of `per_step` increments)."""
     return (
-        stat.Panel()
-        .id(panel_id)
-        .title(title)
-        .description(description)
-        .span(8)
-        .height(6)
-        .with_target(prom(ctx, expr, legend))
+        default_stat(panel_id, title, description, calc="sum")
         .unit("short")
         .decimals(0)
-        .thresholds(steps)
         .graph_mode(cm.BigValueGraphMode.NONE)
         .color_mode(cm.BigValueColorMode.VALUE)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["sum"]))
     )
 
 
-def _outcomes(ctx: PackContext) -> list:
-    success = _total_stat(
-        ctx,
-        PANEL_SUCCESS,
-        "Successful jobs",
-        "Clustering jobs that succeeded in the time range (all instances).",
-        per_step(f"sum(rate({SUCCESS}[$__rate_interval]))"),
-        "success",
-        thresholds("green"),
-    )
-    failed = _total_stat(
-        ctx,
-        PANEL_FAILED,
-        "Failed jobs",
-        "Clustering jobs that failed (any outcome but success, exceptions included) in the time range. "
-        "0 in steady state.",
-        per_step(f"sum(rate({FAILED}[$__rate_interval]))"),
-        "failed",
-        thresholds("green", [(1, "red")]),
-    )
-    noise = (
-        gauge.Panel()
-        .id(PANEL_NOISE)
-        .title("Noise count (last run)")
-        .description(
-            f"Noise points retained after the most recent clustering run (highest instance). Typically "
-            f"below {NOISE_TYPICAL}; warns when above {NOISE_WARNING} for {NOISE_RUNS} consecutive runs."
+def _over_time(panel_id: int, title: str, description: str, span: int = 12) -> timeseries.Panel:
+    return default_timeseries(panel_id, title, description, span).min(0)
+
+
+# --- Outcomes overview ---
+def successful_jobs(ctx: PackContext) -> stat.Panel:
+    return (
+        _total(
+            PANEL_SUCCESS,
+            "Successful jobs",
+            "Clustering jobs that succeeded in the time range (all instances).",
         )
-        .span(8)
-        .height(6)
+        .with_target(prom(ctx, per_step(rate_sum(SUCCESS)), "success"))
+        .thresholds(thresholds("green"))
+    )
+
+
+def failed_jobs(ctx: PackContext) -> stat.Panel:
+    return (
+        _total(
+            PANEL_FAILED,
+            "Failed jobs",
+            "Clustering jobs that failed (any outcome but success, exceptions included) in the time range. "
+            "0 in steady state.",
+        )
+        .with_target(prom(ctx, per_step(rate_sum(FAILED)), "failed"))
+        .thresholds(thresholds("green", [(1, "red")]))
+    )
+
+
+def noise_count(ctx: PackContext) -> gauge.Panel:
+    return (
+        default_gauge(
+            PANEL_NOISE,
+            "Noise count (last run)",
+            f"Noise points retained after the most recent clustering run (highest instance). Typically "
+            f"below {NOISE_TYPICAL}; warns when above {NOISE_WARNING} for {NOISE_RUNS} consecutive runs.",
+        )
         .with_target(prom(ctx, "max(cluster_last_noise_count)", "noise"))
         .unit("none")
         .decimals(0)
-        .min(0)
         .max(NOISE_WARNING * 2)
         .thresholds(thresholds("green", [(NOISE_TYPICAL, "yellow"), (NOISE_WARNING, "red")]))
-        .show_threshold_markers(True)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
     )
-    return [success, failed, noise]
 
 
-def _throughput(ctx: PackContext) -> list:
-    throughput = (
-        timeseries.Panel()
-        .id(PANEL_THROUGHPUT)
-        .title("Job throughput")
-        .description(
+# --- Throughput & latency ---
+def job_throughput(ctx: PackContext) -> timeseries.Panel:
+    return (
+        _over_time(
+            PANEL_THROUGHPUT,
+            "Job throughput",
             f"Successful and failed jobs per minute. Failures warn above "
             f"{FAILURES_PER_MIN_WARNING:g}/min and "
             f"page above {FAILURES_PER_MIN_CRITICAL:g}/min (5m rate). Successes flat at zero while work is "
-            "waiting means the pipeline stalled."
+            "waiting means the pipeline stalled.",
         )
-        .span(12)
-        .height(8)
-        .with_target(prom(ctx, successes_per_min("$__rate_interval"), "success/min", "A"))
-        .with_target(prom(ctx, failures_per_min("$__rate_interval"), "failures/min", "B"))
+        .with_target(prom(ctx, successes_per_min(RATE_INTERVAL), "success/min", "A"))
+        .with_target(prom(ctx, failures_per_min(RATE_INTERVAL), "failures/min", "B"))
         .unit("opm")
-        .min(0)
         .thresholds(
             thresholds(
                 "transparent", [(FAILURES_PER_MIN_WARNING, "yellow"), (FAILURES_PER_MIN_CRITICAL, "red")]
@@ -192,99 +195,95 @@ def _throughput(ctx: PackContext) -> list:
         .thresholds_style(threshold_lines("dashed"))
         .line_width(2)
     )
-    latency = (
-        timeseries.Panel()
-        .id(PANEL_LATENCY)
-        .title("Job latency p50 / p95 by backend")
-        .description(
+
+
+def job_latency(ctx: PackContext) -> timeseries.Panel:
+    return (
+        _over_time(
+            PANEL_LATENCY,
+            "Job latency p50 / p95 by backend",
             f"Processing latency quantiles per backend (faiss, hdbscan_cpu, ...). Target p95 < "
             f"{P95_TARGET_SECONDS:g}s; warns above {P95_WARNING_SECONDS:g}s and pages above "
-            f"{P95_CRITICAL_SECONDS:g}s for 10 minutes. Compare p50 and p95 for tail-only impact."
+            f"{P95_CRITICAL_SECONDS:g}s for 10 minutes. Compare p50 and p95 for tail-only impact.",
         )
-        .span(12)
-        .height(8)
-        .with_target(prom(ctx, latency_quantile(0.5, "$__rate_interval"), "p50 {{backend}}", "A"))
-        .with_target(prom(ctx, latency_quantile(0.95, "$__rate_interval"), "p95 {{backend}}", "B"))
+        .with_target(prom(ctx, latency_quantile(0.5, RATE_INTERVAL), "p50 {{backend}}", "A"))
+        .with_target(prom(ctx, latency_quantile(0.95, RATE_INTERVAL), "p95 {{backend}}", "B"))
         .unit("s")
-        .min(0)
         .thresholds(
             thresholds("transparent", [(P95_WARNING_SECONDS, "yellow"), (P95_CRITICAL_SECONDS, "red")])
         )
         .thresholds_style(threshold_lines("dashed"))
         .line_width(2)
     )
-    return [throughput, latency]
 
 
-def _feedback(ctx: PackContext) -> list:
-    volume = (
-        timeseries.Panel()
-        .id(PANEL_FEEDBACK)
-        .title("Feedback operations by operation and outcome")
-        .description(
+# --- Feedback activity ---
+def feedback_operations(ctx: PackContext) -> timeseries.Panel:
+    return (
+        _over_time(
+            PANEL_FEEDBACK,
+            "Feedback operations by operation and outcome",
             "Merge and split feedback operations per minute, by operation and outcome. Any failed "
-            "operation pages (data integrity)."
+            "operation pages (data integrity).",
+            span=16,
         )
-        .span(16)
-        .height(8)
+        .with_target(
+            prom(ctx, f"{rate_sum(FEEDBACK, by=('operation', 'outcome'))} * 60", "{{operation}} {{outcome}}")
+        )
+        .unit("opm")
+        .line_width(2)
+    )
+
+
+def feedback_successes(ctx: PackContext) -> stat.Panel:
+    return (
+        _total(
+            PANEL_FEEDBACK_SUCCESS,
+            "Merge / split successes",
+            "Successful merge and split operations in the time range.",
+        )
         .with_target(
             prom(
                 ctx,
-                f"sum by (operation, outcome) (rate({FEEDBACK}[$__rate_interval])) * 60",
-                "{{operation}} {{outcome}}",
+                per_step(rate_sum(f'{FEEDBACK}{{outcome="success"}}', by=("operation",))),
+                "{{operation}}",
             )
         )
-        .unit("opm")
-        .min(0)
-        .line_width(2)
+        .thresholds(thresholds("blue"))
+        .height(8)
     )
-    successes = _total_stat(
-        ctx,
-        PANEL_FEEDBACK_SUCCESS,
-        "Merge / split successes",
-        "Successful merge and split operations in the time range.",
-        per_step(f'sum by (operation) (rate({FEEDBACK}{{outcome="success"}}[$__rate_interval]))'),
-        "{{operation}}",
-        thresholds("blue"),
-    )
-    return [volume, successes.height(8)]
 
 
-def _backlog(ctx: PackContext) -> list:
-    pending = (
-        timeseries.Panel()
-        .id(PANEL_PENDING)
-        .title("Pending jobs (Redis consumer group)")
-        .description(
+# --- Backlog (legacy worker exporter) ---
+def pending_jobs(ctx: PackContext) -> timeseries.Panel:
+    return (
+        _over_time(
+            PANEL_PENDING,
+            "Pending jobs (Redis consumer group)",
             f"Pending entries of the cluster-workers consumer group (legacy worker exporter). Normal below "
             f"{PENDING_TARGET}; warns above {PENDING_WARNING}, pages above {PENDING_CRITICAL}. "
-            "Drill: XPENDING / XINFO CONSUMERS."
+            "Drill: XPENDING / XINFO CONSUMERS.",
         )
-        .span(12)
-        .height(8)
         .with_target(prom(ctx, PENDING, "pending"))
         .unit("short")
-        .min(0)
         .thresholds(thresholds("green", [(PENDING_WARNING, "yellow"), (PENDING_CRITICAL, "red")]))
         .thresholds_style(threshold_lines("dashed"))
     )
-    lag = (
-        timeseries.Panel()
-        .id(PANEL_LAG)
-        .title("Stream lag (oldest pending job)")
-        .description(
+
+
+def stream_lag(ctx: PackContext) -> timeseries.Panel:
+    return (
+        _over_time(
+            PANEL_LAG,
+            "Stream lag (oldest pending job)",
             f"Idle time of the oldest pending job. Normal below 5s; yellow from {LAG_YELLOW_SECONDS:g}s, "
-            f"warns above {LAG_WARNING_SECONDS:g}s for 5 minutes."
+            f"warns above {LAG_WARNING_SECONDS:g}s for 5 minutes.",
         )
-        .span(12)
-        .height(8)
         .with_target(prom(ctx, LAG, "lag"))
         .unit("s")
-        .min(0)
         .thresholds(thresholds("green", [(LAG_YELLOW_SECONDS, "yellow"), (LAG_WARNING_SECONDS, "red")]))
         .thresholds_style(threshold_lines("dashed"))
     )
-    return [pending, lag]
 
 
 def _dashboard(ctx: PackContext, backlog: bool) -> dash.Dashboard:
@@ -296,32 +295,29 @@ def _dashboard(ctx: PackContext, backlog: bool) -> dash.Dashboard:
         "now-6h",
     )
     rows = [
-        (ROW_OUTCOMES, "Outcomes overview", _outcomes(ctx)),
-        (ROW_THROUGHPUT, "Throughput & latency", _throughput(ctx)),
-        (ROW_FEEDBACK, "Feedback activity", _feedback(ctx)),
+        (ROW_OUTCOMES, "Outcomes overview", (successful_jobs, failed_jobs, noise_count)),
+        (ROW_THROUGHPUT, "Throughput & latency", (job_throughput, job_latency)),
+        (ROW_FEEDBACK, "Feedback activity", (feedback_operations, feedback_successes)),
     ]
     if backlog:
-        rows.append((ROW_BACKLOG, "Backlog (legacy worker exporter)", _backlog(ctx)))
-    return with_rows(builder, rows)
+        rows.append((ROW_BACKLOG, "Backlog (legacy worker exporter)", (pending_jobs, stream_lag)))
+    return with_rows(builder, ctx, rows)
 
 
-def _alert(ctx: PackContext, anchor: str, **fields) -> AlertSpec:
-    defaults = dict(
-        datasource="prometheus",
-        every="1m",
-        runbook_url=f"{ctx.runbook_base_url}/{TEAM}#{anchor}",
-        dashboard_uid=DASHBOARD_UID,
-        labels={"service": "sploot-cluster"},
-    )
-    return AlertSpec(**{**defaults, **fields})
+# --- Alerts ---
+alert = alert_factory(
+    datasource="prometheus",
+    every="1m",
+    dashboard_uid=DASHBOARD_UID,
+    labels={"service": "sploot-cluster"},
+)
 
 
-def _alerts(ctx: PackContext, backlog: bool) -> tuple[AlertSpec, ...]:
+def _alerts(backlog: bool) -> tuple[AlertSpec, ...]:
     alerts = [
-        _alert(
-            ctx,
-            "clustering-failures-spike",
+        alert(
             name="media_cluster_failures",
+            runbook_anchor="clustering-failures-spike",
             title="Media clustering failures",
             query=failures_per_min("5m"),
             comparator=">",
@@ -335,10 +331,9 @@ def _alerts(ctx: PackContext, backlog: bool) -> tuple[AlertSpec, ...]:
             ),
             panel_id=PANEL_THROUGHPUT,
         ),
-        _alert(
-            ctx,
-            "latency-regression",
+        alert(
             name="media_cluster_latency_p95",
+            runbook_anchor="latency-regression",
             title="Media clustering p95 latency high",
             query=latency_quantile(0.95, "5m"),
             comparator=">",
@@ -353,10 +348,9 @@ def _alerts(ctx: PackContext, backlog: bool) -> tuple[AlertSpec, ...]:
             ),
             panel_id=PANEL_LATENCY,
         ),
-        _alert(
-            ctx,
-            "feedback-failures",
+        alert(
             name="media_cluster_feedback_failures",
+            runbook_anchor="feedback-failures",
             title="Media clustering feedback operation failed",
             query=FEEDBACK_FAILURES,
             comparator=">",
@@ -369,10 +363,9 @@ def _alerts(ctx: PackContext, backlog: bool) -> tuple[AlertSpec, ...]:
             ),
             panel_id=PANEL_FEEDBACK,
         ),
-        _alert(
-            ctx,
-            "noise-count-surge",
+        alert(
             name="media_cluster_noise_high",
+            runbook_anchor="noise-count-surge",
             title="Media clustering noise count high",
             query=NOISE_ALERT,
             comparator=">",
@@ -388,10 +381,9 @@ def _alerts(ctx: PackContext, backlog: bool) -> tuple[AlertSpec, ...]:
             ),
             panel_id=PANEL_NOISE,
         ),
-        _alert(
-            ctx,
-            "pipeline-stalled",
+        alert(
             name="media_cluster_stalled",
+            runbook_anchor="pipeline-stalled",
             title="Media clustering stalled during uploads",
             query=STALLED,
             comparator="<",
@@ -408,10 +400,9 @@ def _alerts(ctx: PackContext, backlog: bool) -> tuple[AlertSpec, ...]:
     ]
     if backlog:
         alerts += [
-            _alert(
-                ctx,
-                "redis-backlog",
+            alert(
                 name="media_cluster_pending_jobs",
+                runbook_anchor="redis-backlog",
                 title="Media clustering backlog high",
                 query=PENDING,
                 comparator=">",
@@ -426,10 +417,9 @@ def _alerts(ctx: PackContext, backlog: bool) -> tuple[AlertSpec, ...]:
                 ),
                 panel_id=PANEL_PENDING,
             ),
-            _alert(
-                ctx,
-                "redis-backlog",
+            alert(
                 name="media_cluster_stream_lag",
+                runbook_anchor="redis-backlog",
                 title="Media clustering stream lag high",
                 query=LAG,
                 comparator=">",
@@ -444,6 +434,45 @@ def _alerts(ctx: PackContext, backlog: bool) -> tuple[AlertSpec, ...]:
             ),
         ]
     return tuple(alerts)
+
+
+# --- Proofs: how each alert's query is driven to a level (tools/engines/promtool.py) ---
+_WORKER = {"instance": "w1"}
+_EXPORTER = {"instance": "exporter"}
+SCENARIOS = {
+    # Level: failed jobs per minute, beside 30 successes a minute.
+    "media_cluster_failures": Scenario(
+        (
+            Counter(JOBS, {**_WORKER, "outcome": "failed"}),
+            Counter(JOBS, {**_WORKER, "outcome": "success"}, fixed(30)),
+        )
+    ),
+    # Level: p95 of cluster_job_duration_seconds on one backend, in seconds.
+    "media_cluster_latency_p95": Scenario(
+        (Histogram("cluster_job_duration_seconds", {**_WORKER, "backend": "faiss"}, 0.95),),
+        labels={"backend": "faiss"},
+    ),
+    # Level: failed feedback operations per minute (0: none, 1: one a minute).
+    "media_cluster_feedback_failures": Scenario(
+        (
+            Counter(FEEDBACK, {"operation": "merge", "outcome": "failed"}),
+            Counter(FEEDBACK, {"operation": "split", "outcome": "success"}, fixed(5)),
+        )
+    ),
+    # Level: noise points of the last run, the same on every run.
+    "media_cluster_noise_high": Scenario((Gauge("cluster_last_noise_count", _WORKER),)),
+    # Level: successful jobs per 5 minutes, while jobs are pending in the stream (uploads active).
+    # Safe: one success a minute (5 per 5m); firing: none at all.
+    "media_cluster_stalled": Scenario(
+        (
+            Counter(JOBS, {**_WORKER, "outcome": "success"}, Linear(1 / 5)),
+            Constant("media_cluster_pending_jobs", _EXPORTER, 20),
+        ),
+        levels=(5.0 * STALLED_MIN_SUCCESSES, 0.0),
+    ),
+    "media_cluster_pending_jobs": Scenario((Gauge("media_cluster_pending_jobs", _EXPORTER),)),
+    "media_cluster_stream_lag": Scenario((Gauge("media_cluster_stream_lag_seconds", _EXPORTER),)),
+}
 
 
 OPTIONS = {
@@ -462,7 +491,8 @@ def build(ctx: PackContext) -> Pack:
         folder_uid=FOLDER_UID,
         folder_title="Media Clustering",
         dashboards=(model,),
-        alerts=_alerts(ctx, backlog),
+        alerts=_alerts(backlog),
+        scenarios=SCENARIOS,
         routes=(
             TeamRoute(
                 team=TEAM,

@@ -33,24 +33,26 @@ the seed is wrong or leaves a choice open:
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import bargauge, heatmap, stat, table, timeseries
-from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import prometheus as pm
 
-from dashboards.common import (
-    dashboard,
-    ds_ref,
-    include_all,
-    new_dashboard,
-    per_step,
-    prom,
-    tag_annotation,
+from dashboards.kit.alerts import alert_factory
+from dashboards.kit.dashboard import dashboard, include_all, new_dashboard, tag_annotation, with_panels
+from dashboards.kit.panels import (
+    default_bargauge,
+    default_heatmap,
+    default_stat,
+    default_table,
+    default_timeseries,
     threshold_lines,
     thresholds,
 )
-from model.pack import AlertSpec, Pack, PackContext, TeamRoute
+from dashboards.kit.promql import RATE_INTERVAL, per_step, quantile, rate_sum, ratio_where_traffic
+from dashboards.kit.targets import ds_ref, prom
+from model.pack import Pack, PackContext, TeamRoute
+from model.scenarios import Counter, Histogram, Linear, Scenario, fixed
 
 TEAM = "prisma"
 FOLDER_UID = "migrations"
@@ -76,31 +78,27 @@ LATENCY_REGRESSION_WARNING_PERCENT = 20.0
 LATENCY_REGRESSION_CRITICAL_PERCENT = 50.0
 PRISMA_ERROR_CRITICAL_PERCENT = 1.0
 
-RI = "$__rate_interval"
 DASH_FILTER = 'module=~"$module", environment=~"$environment"'
 
 
+# --- PromQL, shared by panels (RATE_INTERVAL, dashboard filter) and alerts (literal windows) ---
 def _sel(metric: str, extra: str = "", dashboard_filter: bool = True) -> str:
     parts = [p for p in (extra, DASH_FILTER if dashboard_filter else "") if p]
     return f"{metric}{{{', '.join(parts)}}}" if parts else metric
 
 
 def _per_query_percent(counter: str, source: str, window: str, by: str, dashboard_filter: bool) -> str:
-    counted = f"sum by ({by}) (rate({_sel(counter, '', dashboard_filter)}[{window}]))"
-    selector = _sel("db_query_total", f'source="{source}"', dashboard_filter)
-    queries = f"sum by ({by}) (rate({selector}[{window}]))"
-    return f"100 * {counted}\n/ ({queries} > 0)"
+    counted = rate_sum(_sel(counter, "", dashboard_filter), window, by=(by,))
+    queries = rate_sum(_sel("db_query_total", f'source="{source}"', dashboard_filter), window, by=(by,))
+    return ratio_where_traffic(f"100 * {counted}", queries)
 
 
 def mismatch_percent(window: str, by: str = "module", dashboard_filter: bool = True) -> str:
     return _per_query_percent("shadow_mismatch_total", "prisma", window, by, dashboard_filter)
 
 
-def p95(metric: str, window: str, by: str = "module", dashboard_filter: bool = True) -> str:
-    return (
-        f"histogram_quantile(0.95, sum by (le, {by}) "
-        f"(rate({_sel(metric + '_bucket', '', dashboard_filter)}[{window}])))"
-    )
+def p95(metric: str, window: str, dashboard_filter: bool = True) -> str:
+    return quantile(0.95, _sel(metric + "_bucket", "", dashboard_filter), window, by=("module",))
 
 
 def latency_regression_percent(window: str, dashboard_filter: bool = True) -> str:
@@ -113,22 +111,19 @@ def error_percent(source: str, window: str, dashboard_filter: bool = True) -> st
     return _per_query_percent(f"db_{source}_errors_total", source, window, "module", dashboard_filter)
 
 
-def _ts(panel_id: int, title: str, description: str, unit: str, span: int = 12) -> timeseries.Panel:
+MISMATCH_STEPS = thresholds(
+    "transparent", [(MISMATCH_WARNING_PERCENT, "yellow"), (MISMATCH_CRITICAL_PERCENT, "red")]
+)
+
+
+def _over_time(panel_id: int, title: str, description: str, unit: str, span: int = 12) -> timeseries.Panel:
+    return default_timeseries(panel_id, title, description, span).unit(unit).line_width(2)
+
+
+# --- Panels, in the dashboard's order ---
+def mismatch_rate(ctx: PackContext) -> timeseries.Panel:
     return (
-        timeseries.Panel()
-        .id(panel_id)
-        .title(title)
-        .description(description)
-        .span(span)
-        .height(8)
-        .unit(unit)
-        .line_width(2)
-    )
-
-
-def _panels(ctx: PackContext) -> list:
-    mismatch = (
-        _ts(
+        _over_time(
             PANEL_MISMATCH,
             "Shadow Mode Mismatch Rate",
             "Mismatching fields per Prisma shadow query, percent, by module. Warns above "
@@ -136,17 +131,16 @@ def _panels(ctx: PackContext) -> list:
             "(consider rollback).",
             "percent",
         )
-        .with_target(prom(ctx, mismatch_percent(RI), "{{module}}"))
+        .with_target(prom(ctx, mismatch_percent(RATE_INTERVAL), "{{module}}"))
         .min(0)
-        .thresholds(
-            thresholds(
-                "transparent", [(MISMATCH_WARNING_PERCENT, "yellow"), (MISMATCH_CRITICAL_PERCENT, "red")]
-            )
-        )
+        .thresholds(MISMATCH_STEPS)
         .thresholds_style(threshold_lines("dashed"))
     )
-    latency = (
-        _ts(
+
+
+def latency_comparison(ctx: PackContext) -> timeseries.Panel:
+    return (
+        _over_time(
             PANEL_LATENCY,
             "SQL vs Prisma Latency Comparison",
             "p95 latency of the SQL and Prisma paths per module (ms, left axis) and Prisma's regression "
@@ -155,9 +149,9 @@ def _panels(ctx: PackContext) -> list:
             f"critical above {LATENCY_REGRESSION_CRITICAL_PERCENT:g}%.",
             "ms",
         )
-        .with_target(prom(ctx, p95("db_sql_latency_ms", RI), "SQL p95 {{module}}", "A"))
-        .with_target(prom(ctx, p95("db_prisma_latency_ms", RI), "Prisma p95 {{module}}", "B"))
-        .with_target(prom(ctx, latency_regression_percent(RI), "regression % {{module}}", "C"))
+        .with_target(prom(ctx, p95("db_sql_latency_ms", RATE_INTERVAL), "SQL p95 {{module}}", "A"))
+        .with_target(prom(ctx, p95("db_prisma_latency_ms", RATE_INTERVAL), "Prisma p95 {{module}}", "B"))
+        .with_target(prom(ctx, latency_regression_percent(RATE_INTERVAL), "regression % {{module}}", "C"))
         .override_by_query(
             "C",
             [
@@ -167,32 +161,42 @@ def _panels(ctx: PackContext) -> list:
             ],
         )
     )
-    errors = (
-        _ts(
+
+
+def error_rate_by_source(ctx: PackContext) -> timeseries.Panel:
+    return (
+        _over_time(
             PANEL_ERRORS,
             "Error Rate by Source",
             "Errors per query of each path, percent, by module. SQL is the baseline; Prisma above "
             f"{PRISMA_ERROR_CRITICAL_PERCENT:g}% pages.",
             "percent",
         )
-        .with_target(prom(ctx, error_percent("sql", RI), "SQL {{module}}", "A"))
-        .with_target(prom(ctx, error_percent("prisma", RI), "Prisma {{module}}", "B"))
+        .with_target(prom(ctx, error_percent("sql", RATE_INTERVAL), "SQL {{module}}", "A"))
+        .with_target(prom(ctx, error_percent("prisma", RATE_INTERVAL), "Prisma {{module}}", "B"))
         .min(0)
         .thresholds(thresholds("transparent", [(PRISMA_ERROR_CRITICAL_PERCENT, "red")]))
         .thresholds_style(threshold_lines("dashed"))
     )
-    queries = (
-        _ts(PANEL_QUERIES, "Query Count by Source", "Queries per second by source (sql, prisma).", "ops")
-        .with_target(prom(ctx, f"sum by (source) (rate({_sel('db_query_total')}[{RI}]))", "{{source}}"))
+
+
+def query_count(ctx: PackContext) -> timeseries.Panel:
+    return (
+        _over_time(
+            PANEL_QUERIES, "Query Count by Source", "Queries per second by source (sql, prisma).", "ops"
+        )
+        .with_target(prom(ctx, rate_sum(_sel("db_query_total"), by=("source",)), "{{source}}"))
         .min(0)
     )
-    progress = (
-        bargauge.Panel()
-        .id(PANEL_PROGRESS)
-        .title("Migration Progress by Module")
-        .description("Queries per module and migration status (migration_progress_total gauge).")
-        .span(12)
-        .height(8)
+
+
+def migration_progress(ctx: PackContext) -> bargauge.Panel:
+    return (
+        default_bargauge(
+            PANEL_PROGRESS,
+            "Migration Progress by Module",
+            "Queries per module and migration status (migration_progress_total gauge).",
+        )
         .with_target(
             prom(
                 ctx,
@@ -203,20 +207,21 @@ def _panels(ctx: PackContext) -> list:
         .unit("none")
         .orientation(cm.VizOrientation.HORIZONTAL)
         .display_mode(cm.BarGaugeDisplayMode.GRADIENT)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
         .thresholds(thresholds("blue"))
     )
-    top = (
-        table.Panel()
-        .id(PANEL_TOP_MISMATCHES)
-        .title("Top Mismatches by Query")
-        .description("The ten queries with the most mismatching fields per minute now, by module and query.")
-        .span(12)
-        .height(8)
+
+
+def top_mismatches(ctx: PackContext) -> table.Panel:
+    return (
+        default_table(
+            PANEL_TOP_MISMATCHES,
+            "Top Mismatches by Query",
+            "The ten queries with the most mismatching fields per minute now, by module and query.",
+        )
         .with_target(
             prom(
                 ctx,
-                f"topk(10, sum by (module, queryName) (rate({_sel('shadow_mismatch_total')}[{RI}])) * 60)",
+                f"topk(10, {rate_sum(_sel('shadow_mismatch_total'), by=('module', 'queryName'))} * 60)",
                 "{{module}} {{queryName}}",
             )
             .instant()
@@ -224,13 +229,16 @@ def _panels(ctx: PackContext) -> list:
         )
         .unit("none")
     )
-    flags = (
-        stat.Panel()
-        .id(PANEL_FLAGS)
-        .title("Feature Flag Status")
-        .description("Which Prisma module flags are enabled (feature_flag_enabled).")
-        .span(8)
-        .height(8)
+
+
+def feature_flags(ctx: PackContext) -> stat.Panel:
+    return (
+        default_stat(
+            PANEL_FLAGS,
+            "Feature Flag Status",
+            "Which Prisma module flags are enabled (feature_flag_enabled).",
+            height=8,
+        )
         .with_target(prom(ctx, "max by (flag) (feature_flag_enabled)", "{{flag}}"))
         .unit("none")
         .mappings(
@@ -246,51 +254,63 @@ def _panels(ctx: PackContext) -> list:
         .thresholds(thresholds("text"))
         .color_mode(cm.BigValueColorMode.BACKGROUND)
         .graph_mode(cm.BigValueGraphMode.NONE)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
     )
-    heat = (
-        heatmap.Panel()
-        .id(PANEL_HEATMAP)
-        .title("Latency Heatmaps")
-        .description("Distribution of Prisma query latency (histogram buckets) over time.")
-        .span(16)
-        .height(8)
+
+
+def latency_heatmap(ctx: PackContext) -> heatmap.Panel:
+    return (
+        default_heatmap(
+            PANEL_HEATMAP,
+            "Latency Heatmaps",
+            "Distribution of Prisma query latency (histogram buckets) over time.",
+            span=16,
+        )
         .with_target(
-            prom(ctx, f"sum by (le) (rate({_sel('db_prisma_latency_ms_bucket')}[{RI}]))", "{{le}}").format(
+            prom(ctx, rate_sum(_sel("db_prisma_latency_ms_bucket"), by=("le",)), "{{le}}").format(
                 pm.PromQueryFormat.HEATMAP
             )
         )
         .calculate(False)
         .unit("ms")
     )
-    sample = (
-        stat.Panel()
-        .id(PANEL_SAMPLE_RATE)
-        .title("Shadow Mode Sample Rate")
-        .description("Share of queries currently run in shadow mode (shadow_sample_rate, 0-1).")
-        .span(12)
-        .height(5)
+
+
+def sample_rate(ctx: PackContext) -> stat.Panel:
+    return (
+        default_stat(
+            PANEL_SAMPLE_RATE,
+            "Shadow Mode Sample Rate",
+            "Share of queries currently run in shadow mode (shadow_sample_rate, 0-1).",
+            span=12,
+            height=5,
+        )
         .with_target(prom(ctx, "max(shadow_sample_rate)", "sample rate"))
         .unit("percentunit")
         .thresholds(thresholds("blue"))
         .graph_mode(cm.BigValueGraphMode.NONE)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
     )
-    total = (
-        stat.Panel()
-        .id(PANEL_TOTAL_QUERIES)
-        .title("Total DB Queries")
-        .description("Database queries of both paths in the picked time range.")
-        .span(12)
-        .height(5)
-        .with_target(prom(ctx, per_step(f"sum(rate({_sel('db_query_total')}[{RI}]))"), "queries"))
+
+
+def total_queries(ctx: PackContext) -> stat.Panel:
+    return (
+        default_stat(
+            PANEL_TOTAL_QUERIES,
+            "Total DB Queries",
+            "Database queries of both paths in the picked time range.",
+            span=12,
+            height=5,
+            calc="sum",
+        )
+        .with_target(prom(ctx, per_step(rate_sum(_sel("db_query_total"))), "queries"))
         .unit("short")
         .thresholds(thresholds("blue"))
         .graph_mode(cm.BigValueGraphMode.AREA)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["sum"]))
     )
-    trend = (
-        _ts(
+
+
+def mismatch_trend(ctx: PackContext) -> timeseries.Panel:
+    return (
+        _over_time(
             PANEL_MISMATCH_TREND,
             "Mismatch Rate Trend (24h)",
             "Overall shadow mismatch rate over the last 24 hours (15m minimum resolution), whatever the "
@@ -298,18 +318,13 @@ def _panels(ctx: PackContext) -> list:
             "percent",
             span=24,
         )
-        .with_target(prom(ctx, mismatch_percent(RI, by="environment"), "{{environment}}"))
+        .with_target(prom(ctx, mismatch_percent(RATE_INTERVAL, by="environment"), "{{environment}}"))
         .time_from("24h")
         .interval("15m")
         .min(0)
-        .thresholds(
-            thresholds(
-                "transparent", [(MISMATCH_WARNING_PERCENT, "yellow"), (MISMATCH_CRITICAL_PERCENT, "red")]
-            )
-        )
+        .thresholds(MISMATCH_STEPS)
         .thresholds_style(threshold_lines("dashed"))
     )
-    return [mismatch, latency, errors, queries, progress, top, flags, heat, sample, total, trend]
 
 
 def _variables(ctx: PackContext) -> list:
@@ -352,77 +367,116 @@ def _dashboard(ctx: PackContext) -> dash.Dashboard:
             ]
         )
     )
-    for panel in _panels(ctx):
-        builder = builder.with_panel(panel)
-    return builder
+    panels = (
+        mismatch_rate,
+        latency_comparison,
+        error_rate_by_source,
+        query_count,
+        migration_progress,
+        top_mismatches,
+        feature_flags,
+        latency_heatmap,
+        sample_rate,
+        total_queries,
+        mismatch_trend,
+    )
+    return with_panels(builder, ctx, panels)
 
 
-def _alerts(ctx: PackContext) -> tuple[AlertSpec, ...]:
-    common = dict(
-        datasource="prometheus",
-        every="1m",
-        dashboard_uid=DASHBOARD_UID,
-        labels={"service": "prisma-migration"},
-    )
-    return (
-        AlertSpec(
-            name="prisma_mismatch_rate",
-            title="Prisma shadow mismatch rate high",
-            query=mismatch_percent("5m", dashboard_filter=False),
-            comparator=">",
-            thresholds={"critical": MISMATCH_CRITICAL_PERCENT, "warning": MISMATCH_WARNING_PERCENT},
-            for_="5m",
-            summary="Prisma shadow mismatch rate {{ $values.B.Value }}% in {{ $labels.module }}",
-            description=(
-                "Shadow mode found mismatches in {{ $values.B.Value }}% of Prisma queries of module "
-                f"{{{{ $labels.module }}}} (warning above {MISMATCH_WARNING_PERCENT:g}%, critical above "
-                f"{MISMATCH_CRITICAL_PERCENT:g}%). Check Top Mismatches by Query; critical: consider rolling "
-                "back the module's flag."
-            ),
-            runbook_url=f"{ctx.runbook_base_url}/{TEAM}#mismatch-rate",
-            panel_id=PANEL_MISMATCH,
-            **common,
+# --- Alerts (no dashboard filter: they watch every module and environment) ---
+alert = alert_factory(
+    datasource="prometheus",
+    every="1m",
+    dashboard_uid=DASHBOARD_UID,
+    labels={"service": "prisma-migration"},
+)
+
+ALERTS = (
+    alert(
+        name="prisma_mismatch_rate",
+        title="Prisma shadow mismatch rate high",
+        query=mismatch_percent("5m", dashboard_filter=False),
+        comparator=">",
+        thresholds={"critical": MISMATCH_CRITICAL_PERCENT, "warning": MISMATCH_WARNING_PERCENT},
+        for_="5m",
+        summary="Prisma shadow mismatch rate {{ $values.B.Value }}% in {{ $labels.module }}",
+        description=(
+            "Shadow mode found mismatches in {{ $values.B.Value }}% of Prisma queries of module "
+            f"{{{{ $labels.module }}}} (warning above {MISMATCH_WARNING_PERCENT:g}%, critical above "
+            f"{MISMATCH_CRITICAL_PERCENT:g}%). Check Top Mismatches by Query; critical: consider rolling "
+            "back the module's flag."
         ),
-        AlertSpec(
-            name="prisma_latency_regression",
-            title="Prisma latency regression",
-            query=latency_regression_percent("5m", dashboard_filter=False),
-            comparator=">",
-            thresholds={
-                "critical": LATENCY_REGRESSION_CRITICAL_PERCENT,
-                "warning": LATENCY_REGRESSION_WARNING_PERCENT,
-            },
-            for_="10m",
-            summary="Prisma p95 latency {{ $values.B.Value }}% above SQL in {{ $labels.module }}",
-            description=(
-                "Prisma's p95 latency in module {{ $labels.module }} is {{ $values.B.Value }}% above SQL's "
-                f"(warning above {LATENCY_REGRESSION_WARNING_PERCENT:g}%, critical above "
-                f"{LATENCY_REGRESSION_CRITICAL_PERCENT:g}%, for 10m). Compare the slow queries in the "
-                "heatmap."
-            ),
-            runbook_url=f"{ctx.runbook_base_url}/{TEAM}#latency-regression",
-            panel_id=PANEL_LATENCY,
-            **common,
+        runbook_anchor="mismatch-rate",
+        panel_id=PANEL_MISMATCH,
+    ),
+    alert(
+        name="prisma_latency_regression",
+        title="Prisma latency regression",
+        query=latency_regression_percent("5m", dashboard_filter=False),
+        comparator=">",
+        thresholds={
+            "critical": LATENCY_REGRESSION_CRITICAL_PERCENT,
+            "warning": LATENCY_REGRESSION_WARNING_PERCENT,
+        },
+        for_="10m",
+        summary="Prisma p95 latency {{ $values.B.Value }}% above SQL in {{ $labels.module }}",
+        description=(
+            "Prisma's p95 latency in module {{ $labels.module }} is {{ $values.B.Value }}% above SQL's "
+            f"(warning above {LATENCY_REGRESSION_WARNING_PERCENT:g}%, critical above "
+            f"{LATENCY_REGRESSION_CRITICAL_PERCENT:g}%, for 10m). Compare the slow queries in the "
+            "heatmap."
         ),
-        AlertSpec(
-            name="prisma_error_rate_spike",
-            title="Prisma error rate spike",
-            query=error_percent("prisma", "5m", dashboard_filter=False),
-            comparator=">",
-            thresholds={"critical": PRISMA_ERROR_CRITICAL_PERCENT},
-            for_="5m",
-            summary="Prisma errors at {{ $values.B.Value }}% of queries in {{ $labels.module }}",
-            description=(
-                "{{ $values.B.Value }}% of Prisma queries in module {{ $labels.module }} fail "
-                "(critical above "
-                f"{PRISMA_ERROR_CRITICAL_PERCENT:g}%). Compare with the SQL baseline and check the logs by "
-                "errorType."
-            ),
-            runbook_url=f"{ctx.runbook_base_url}/{TEAM}#error-rate-spike",
-            panel_id=PANEL_ERRORS,
-            **common,
+        runbook_anchor="latency-regression",
+        panel_id=PANEL_LATENCY,
+    ),
+    alert(
+        name="prisma_error_rate_spike",
+        title="Prisma error rate spike",
+        query=error_percent("prisma", "5m", dashboard_filter=False),
+        comparator=">",
+        thresholds={"critical": PRISMA_ERROR_CRITICAL_PERCENT},
+        for_="5m",
+        summary="Prisma errors at {{ $values.B.Value }}% of queries in {{ $labels.module }}",
+        description=(
+            "{{ $values.B.Value }}% of Prisma queries in module {{ $labels.module }} fail "
+            "(critical above "
+            f"{PRISMA_ERROR_CRITICAL_PERCENT:g}%). Compare with the SQL baseline and check the logs by "
+            "errorType."
         ),
-    )
+        runbook_anchor="error-rate-spike",
+        panel_id=PANEL_ERRORS,
+    ),
+)
+
+
+# --- Proofs: how each alert's query is driven to a level (tools/engines/promtool.py) ---
+# 1000 queries a minute on each path in module auth; the level is a percent of the Prisma ones.
+_AUTH = {"module": "auth"}
+_QUERY = {**_AUTH, "queryName": "getUser"}
+_PRISMA_QUERIES = Counter("db_query_total", {**_QUERY, "source": "prisma"}, fixed(1000))
+_SQL_QUERIES = Counter("db_query_total", {**_QUERY, "source": "sql"}, fixed(1000))
+SCENARIOS = {
+    "prisma_mismatch_rate": Scenario(
+        (
+            Counter("shadow_mismatch_total", {**_QUERY, "field": "email"}, Linear(10)),
+            _PRISMA_QUERIES,
+            _SQL_QUERIES,
+        ),
+        labels=_AUTH,
+    ),
+    # SQL's p95 stays at 100 ms; Prisma's is the level percent above it.
+    "prisma_latency_regression": Scenario(
+        (
+            Histogram("db_sql_latency_ms", _AUTH, 0.95, fixed(100.0)),
+            Histogram("db_prisma_latency_ms", _AUTH, 0.95, Linear(1, 100.0)),
+        ),
+        labels=_AUTH,
+    ),
+    "prisma_error_rate_spike": Scenario(
+        (Counter("db_prisma_errors_total", {**_QUERY, "errorType": "timeout"}, Linear(10)), _PRISMA_QUERIES),
+        labels=_AUTH,
+    ),
+}
 
 
 def build(ctx: PackContext) -> Pack:
@@ -431,7 +485,8 @@ def build(ctx: PackContext) -> Pack:
         folder_uid=FOLDER_UID,
         folder_title="Migrations",
         dashboards=(dashboard(_dashboard(ctx)),),
-        alerts=_alerts(ctx),
+        alerts=ALERTS,
+        scenarios=SCENARIOS,
         routes=(
             TeamRoute(
                 team=TEAM,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from model.datasources import DataSourceKey
+from model.scenarios import Scenario
 from model.vocabulary import Severity
 
 Comparator = Literal[">", "<"]
@@ -36,7 +37,7 @@ class AlertSpec:
     every: str  # evaluation interval of its rule group, e.g. "1m"
     summary: str  # template text; may use {{ $values.B.Value }}, {{ $labels.x }}
     description: str
-    runbook_url: str
+    runbook_anchor: str  # section of the team's runbook page; the rule builder composes the URL
     dashboard_uid: str
     panel_id: int
     reducer: Reducer = "last"
@@ -105,6 +106,8 @@ class Pack:
     routes: tuple[TeamRoute, ...]
     message_templates: Mapping[str, str] = field(default_factory=dict)
     loki_derived_fields: tuple[DerivedField, ...] = ()
+    # The proof of each Prometheus alert, keyed by alert name (see model.scenarios).
+    scenarios: Mapping[str, Scenario] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,11 @@
-"""Shared fixtures: the offline plan of each stack, rendered once per test session."""
+"""Shared fixtures: the offline plan of each stack (tests/plans.py), rendered once per session."""
 
 from __future__ import annotations
 
 import pytest
 
-from tools.plan import PlanResult, list_stacks, render_plan
-
-STACKS = tuple(list_stacks())
-
-_cache: dict[str, PlanResult] = {}
-
-
-def plan_of(stack: str) -> PlanResult:
-    if stack not in _cache:
-        _cache[stack] = render_plan(stack)
-    return _cache[stack]
+from tests.plans import STACKS, plan_of
+from tools.plan import PlanResult
 
 
 @pytest.fixture(params=STACKS)

@@ -14,35 +14,23 @@ from urllib.parse import urlparse
 import pytest
 
 from dashboards import build_packs
-from model.datasources import UIDS
 from model.durations import parse_duration
-from model.pack import AlertSpec, Pack, PackContext
+from model.pack import AlertSpec, Pack
 from model.panels import panels
 from model.vocabulary import SEVERITIES
-from tests.conftest import STACKS, plan_of
+from tests.contexts import stack_context
 from tests.helpers import of_type
-from tools.plan import read_stack_config
+from tests.plans import STACKS, plan_of
 
 RULES = "grafana:alerting/ruleGroup:RuleGroup"
 NO_DATA_STATES = {"OK", "NoData", "Alerting"}
 ERROR_STATES = {"OK", "Error", "Alerting"}
 UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # Grafana's uid alphabet and limit
-
-
-def context(stack: str) -> PackContext:
-    """The PackContext the program builds, from the stack file's plain settings."""
-    raw = read_stack_config(stack)
-    return PackContext(
-        stack=stack,
-        grafana_url=raw["observability:grafana"]["url"],
-        datasource_uids=dict(UIDS),
-        runbook_base_url=raw["observability:runbookBaseUrl"],
-        options=raw.get("observability:packs") or {},
-    )
+ANCHOR = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # a section id of the team's runbook page, not a URL
 
 
 def packs(stack: str) -> tuple[Pack, ...]:
-    return build_packs(context(stack))
+    return build_packs(stack_context(stack))
 
 
 def specs(stack: str) -> list[tuple[Pack, AlertSpec]]:
@@ -88,7 +76,7 @@ def test_severities_team_summary_and_runbook(stack):
         assert spec.labels.get("team", pack.team) == pack.team, f"{where} overrides its team label"
         assert "severity" not in spec.labels, f"{where}: severity comes from the thresholds"
         assert spec.summary.strip() and spec.description.strip(), where
-        assert is_url(spec.runbook_url), f"{where}: runbook_url {spec.runbook_url!r}"
+        assert ANCHOR.match(spec.runbook_anchor), f"{where}: runbook anchor {spec.runbook_anchor!r}"
 
 
 def test_panel_links_point_to_existing_panels(stack):
@@ -179,6 +167,18 @@ def test_planned_rules_are_the_specs(stack):
     assert planned == expected
 
 
+def test_planned_runbook_links_follow_one_pattern(stack):
+    """Packs name an anchor; every rule's runbook_url is `<runbookBaseUrl>/<team>#<anchor>`."""
+    base = stack_context(stack).runbook_base_url
+    expected = {
+        a.rule_uid(s): f"{base}/{pack.team}#{a.runbook_anchor}"
+        for pack, a in specs(stack)
+        for s in a.thresholds
+    }
+    planned = {rule["uid"]: rule["annotations"]["runbook_url"] for _, rule in plan_rules(stack)}
+    assert planned == expected
+
+
 # --- the checks can fail ---
 
 
@@ -194,7 +194,7 @@ def _spec(**overrides: Any) -> AlertSpec:
         every="1m",
         summary="s",
         description="d",
-        runbook_url="https://runbooks.example.com/x",
+        runbook_anchor="x-high",
         dashboard_uid="d",
         panel_id=1,
     )

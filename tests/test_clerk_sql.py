@@ -8,7 +8,6 @@ every answer is known: the seeded `sites` rows below are chosen so each panel ha
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -18,7 +17,20 @@ import pytest
 
 from dashboards import clerk
 from model.datasources import CATALOGUE
-from model.pack import AlertSpec, PackContext
+from model.pack import AlertSpec
+from tests.clerk_sites import (
+    ALPHA,
+    BETA,
+    GAMMA,
+    NOW,
+    OHARE,
+    SQL_ALERT_CASES,
+    TODAY,
+    YESTERDAY,
+    Site,
+    at,
+)
+from tests.contexts import pack_context
 from tools.engines.grafana_sql import ALL, Variable, custom_options, expand_macros, parse_interval, render
 from tools.engines.postgres import SITES_SCHEMA
 
@@ -26,13 +38,6 @@ if TYPE_CHECKING:
     from tools.engines.postgres import PostgresServer
 
 pytest_plugins = ["tools.engines.postgres"]
-
-NOW = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
-TODAY = (NOW - timedelta(hours=24), NOW)  # the dashboard's default range, now-24h .. now
-YESTERDAY = (NOW - timedelta(hours=48), NOW - timedelta(hours=24))  # a range in the past
-
-ALPHA, BETA, GAMMA = "alpha.civic.band", "beta.civic.band", "gamma.civic.band"
-OHARE = "o'hare.civic.band"  # a quote, to prove quoting
 
 SQL_PANELS = {
     "Stuck Sites",
@@ -42,39 +47,6 @@ SQL_PANELS = {
     "Failure Rate by Stage",
     "Avg Time in Stage",
 }
-
-
-def ago(hours: float) -> datetime:
-    return NOW - timedelta(hours=hours)
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-JOB_STAGES = ("ocr", "compilation", "extraction", "deploy")  # the stages with job counters
-
-
-@dataclass(frozen=True)
-class Site:
-    """A `sites` row: times in hours before NOW; jobs as (total, failed) per JOB_STAGES, in order."""
-
-    subdomain: str
-    stage: str | None
-    started: float
-    updated: float
-    jobs: tuple[tuple[int, int], ...] = ()
-
-    def row(self) -> dict[str, object]:
-        row: dict[str, object] = {
-            "subdomain": self.subdomain,
-            "current_stage": self.stage,
-            "started_at": ago(self.started),
-            "updated_at": ago(self.updated),
-        }
-        for stage, (total, failed) in zip(JOB_STAGES, self.jobs, strict=False):
-            row |= {f"{stage}_total": total, f"{stage}_completed": total - failed, f"{stage}_failed": failed}
-        return row
 
 
 # Site(subdomain, stage, started h ago, updated h ago, (total, failed) for ocr, compilation,
@@ -99,13 +71,9 @@ SITES = (
 
 @pytest.fixture(scope="module")
 def pack():
-    ctx = PackContext(
-        stack="test",
-        grafana_url="https://grafana.test",
-        datasource_uids={"postgres": "pg-uid", "loki": "loki-uid", "prometheus": "prom-uid"},
-        runbook_base_url="https://runbooks.test",
+    return clerk.build(
+        pack_context(datasource_uids={"postgres": "pg-uid", "loki": "loki-uid", "prometheus": "prom-uid"})
     )
-    return clerk.build(ctx)
 
 
 @pytest.fixture(scope="module")
@@ -208,14 +176,6 @@ def test_every_sql_panel_has_a_case(model):
         return any(t["datasource"]["type"] == CATALOGUE["postgres"].plugin_type for t in p.get("targets", []))
 
     assert {p["title"] for p in model["panels"] if is_sql(p)} == SQL_PANELS
-
-
-def test_every_postgres_alert_has_a_case(pack):
-    assert {a.name for a in pack.alerts if a.datasource == "postgres"} == {
-        "clerk_stuck_sites",
-        "clerk_health_degraded",
-        "clerk_ocr_failures_high",
-    }
 
 
 @pytest.mark.parametrize("title", sorted(SQL_PANELS))
@@ -421,33 +381,12 @@ def test_alerts_on_the_seeded_data(seeded, pack, model):
     assert evaluate(seeded, alert(pack, "clerk_ocr_failures_high")) == (0.0, False)
 
 
-@pytest.mark.parametrize(("stuck", "fires"), [(10, False), (11, True)])
-def test_stuck_sites_alert_threshold(db, pack, stuck, fires):
-    sites = [Site(f"s{i}", "ocr", 5, 3) for i in range(stuck)]
-    sites += [Site("moving", "ocr", 5, 1), Site("done", "completed", 9, 8)]
-    load(db, sites)
-    assert evaluate(db, alert(pack, "clerk_stuck_sites")) == (stuck, fires)
-
-
 @pytest.mark.parametrize(
-    ("healthy", "stuck", "score", "fires"),
-    [(17, 3, 85.0, False), (45, 8, 84.9, True)],  # 17/20 = 85.0 %, 45/53 = 84.9 %
+    ("name", "case"),
+    [(name, case) for name, cases in SQL_ALERT_CASES.items() for case in cases],
+    ids=lambda v: v if isinstance(v, str) else v.name,
 )
-def test_health_alert_threshold(db, pack, healthy, stuck, score, fires):
-    sites = [Site(f"h{i}", "completed", 5, 4) for i in range(healthy)]
-    sites += [Site(f"s{i}", "ocr", 5, 3) for i in range(stuck)]
-    sites += [Site("old", "ocr", 30, 29)]  # started before the 24h window: not counted
-    load(db, sites)
-    assert evaluate(db, alert(pack, "clerk_health_degraded")) == (score, fires)
-
-
-@pytest.mark.parametrize(("failed", "rate", "fires"), [(200, 20.0, False), (201, 20.1, True)])
-def test_ocr_failure_alert_threshold(db, pack, failed, rate, fires):
-    load(
-        db,
-        [
-            Site("recent", "ocr", 2, 0.5, ((1000, failed),)),
-            Site("earlier", "ocr", 3, 2, ((10, 10),)),  # outside the last hour
-        ],
-    )
-    assert evaluate(db, alert(pack, "clerk_ocr_failures_high")) == (rate, fires)
+def test_sql_alert_threshold(db, pack, name, case):
+    """Each SQL alert on both sides of its threshold (tests/clerk_sites.py, keyed by alert name)."""
+    load(db, case.sites)
+    assert evaluate(db, alert(pack, name)) == (case.value, case.fires)

@@ -11,7 +11,7 @@ import pytest
 
 from model.datasources import UIDS
 from model.panels import panels
-from tests.conftest import STACKS, plan_of
+from tests.plans import STACKS, plan_of
 from tools import lint
 from tools import plan as plan_tool
 

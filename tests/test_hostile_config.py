@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import settings as settings_module
-from tests.conftest import STACKS, plan_of
 from tests.helpers import of_type
+from tests.plans import STACKS, plan_of
 from tools import plan as plan_tool
 
 NS = settings_module.NAMESPACE + ":"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from model.panels import panels
-from tests.conftest import STACKS, plan_of
 from tests.helpers import json_input, of_type, one, policy_nodes
+from tests.plans import STACKS, plan_of
 from tools.plan import MOCK_PASSWORD, SECRET, render_plan, to_json
 
 DS = "grafana:oss/dataSource:DataSource"

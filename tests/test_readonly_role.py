@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-from tests.conftest import plan_of
+from tests.plans import plan_of
 from tools.plan import SECRET
 
 if TYPE_CHECKING:

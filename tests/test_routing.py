@@ -10,11 +10,10 @@ from __future__ import annotations
 import pytest
 
 from components.routing import MAINTENANCE_MUTE_TIMING, MAX_POLICY_DEPTH
-from dashboards import build_packs
 from model.durations import parse_duration
-from model.pack import PackContext
-from tests.conftest import plan_of
+from tests.contexts import packs, stack_context
 from tests.helpers import of_type, one, policy_nodes
+from tests.plans import plan_of
 from tools.engines.alertmanager import AmConfig, alertmanager_config
 
 POLICY = "grafana:alerting/notificationPolicy:NotificationPolicy"
@@ -35,14 +34,11 @@ CLERK = {"critical": ("slack-alerts", "pagerduty-clerk"), "warning": ("slack-ale
 
 def _pack_routes() -> dict[str, dict[str, tuple[str, ...]]]:
     """Receivers by severity that the registered packs declare per team (plain team matcher only)."""
-    ctx = PackContext(
-        "prod",
-        "https://grafana.invalid",
-        {"postgres": "p", "loki": "l", "prometheus": "m"},
-        "https://runbooks.invalid",
-    )
     return {
-        r.team: dict(r.receivers_by_severity) for p in build_packs(ctx) for r in p.routes if not r.matchers
+        r.team: dict(r.receivers_by_severity)
+        for p in packs(stack_context("prod"))
+        for r in p.routes
+        if not r.matchers
     }
 
 

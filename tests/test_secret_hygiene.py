@@ -21,8 +21,8 @@ import pytest
 import components.notifications
 import components.postgres_role
 import settings
-from tests.conftest import STACKS
 from tests.helpers import json_input, of_type
+from tests.plans import STACKS
 from tools import plan as plan_tool
 from tools.plan import MOCK_PASSWORD, ROOT, SECRET, SecretLeak, render_plan
 

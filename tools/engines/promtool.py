@@ -21,12 +21,13 @@ synthetic series. Differences the translation does not model, refused rather tha
     tests, cases = tests_document(alerts, scenarios)         # up to three cases per rule (see below)
     result = run_promtool(tmp_path, rules, test_rules, tests)  # check + test; result.ok, result.output
 
-A `Scenario` says how to drive one alert's query to a chosen value (its "level"): a list of
-series generators (`gauge`, `counter`, `histogram`, `constant`), each mapping the level to what
-that series must do, and the labels the query's result series carries. For every severity the
-harness derives two levels from the threshold (`Scenario.levels`, by default 5% on either side
-of it) and writes one test group: the safe level ("just below" the threshold, for `<` rules just
-above it) held longer than warm-up + `for`, then the firing level. Its cases:
+A `model.scenarios.Scenario` (plain data a pack declares beside its alerts, keyed by alert name)
+says how to drive one alert's query to a chosen value (its "level"): its series (`Gauge`,
+`Counter`, `Histogram`, `Constant`, `Age`, `Growth`), each mapping the level to what that series
+must do, and the labels the query's result series carries; `input_series` interprets them. For
+every severity the harness derives two levels from the threshold (`Scenario.levels`, by default
+5% on either side of it) and writes one test group: the safe level ("just below" the threshold,
+for `<` rules just above it) held longer than warm-up + `for`, then the firing level. Its cases:
 
 1. just before the switch: silent (just below the threshold, held far longer than `for`);
 2. `for` minus one evaluation after the switch: silent (condition true, `for` not yet passed);
@@ -44,12 +45,13 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from model import scenarios as sc
 from model.durations import parse_duration
 from model.pack import AlertSpec
 
@@ -63,16 +65,12 @@ Segments = Sequence[tuple[float, int]]  # (level, number of samples), in time or
 Level = Callable[[float], float]
 
 
-def _identity(level: float) -> float:
-    return level
-
-
 def _num(value: float) -> str:
     text = f"{value:.10g}"
     return "0" if text == "-0" else text
 
 
-# --- Series generators: level profile -> one promtool input series ---------------------------
+# --- Series: the scenario vocabulary (model.scenarios) as promtool input series -------------------
 
 
 @dataclass(frozen=True)
@@ -84,27 +82,13 @@ class InputSeries:
         return {"series": self.series, "values": self.values}
 
 
-Generator = Callable[[Segments], list[InputSeries]]
-
-
 def _selector(metric: str, labels: Mapping[str, str]) -> str:
     inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
     return f"{metric}{{{inner}}}"
 
 
-def gauge(metric: str, labels: Mapping[str, str] | None = None, value: Level = _identity) -> Generator:
-    """A gauge whose sample value is `value(level)`."""
-
-    def generate(segments: Segments) -> list[InputSeries]:
-        parts = [f"{_num(value(level))}x{count - 1}" for level, count in segments]
-        return [InputSeries(_selector(metric, labels or {}), " ".join(parts))]
-
-    return generate
-
-
-def constant(metric: str, labels: Mapping[str, str] | None, value: float) -> Generator:
-    """A gauge that ignores the level (background a query needs, e.g. "uploads are active")."""
-    return gauge(metric, labels, lambda _level: value)
+def _gauge_values(segments: Segments, value: Level) -> str:
+    return " ".join(f"{_num(value(level))}x{count - 1}" for level, count in segments)
 
 
 def _counter_values(segments: Segments, per_minute: Level) -> str:
@@ -118,80 +102,87 @@ def _counter_values(segments: Segments, per_minute: Level) -> str:
     return " ".join(parts)
 
 
-def counter(metric: str, labels: Mapping[str, str] | None = None, per_minute: Level = _identity) -> Generator:
-    """A counter growing by `per_minute(level)` per minute (so `rate(x[w]) * 60` is that value)."""
+def _histogram(series: sc.Histogram, segments: Segments) -> list[InputSeries]:
+    """Buckets le="0", le=b, le="+Inf" with b = max value / quantile.
 
-    def generate(segments: Segments) -> list[InputSeries]:
-        return [InputSeries(_selector(metric, labels or {}), _counter_values(segments, per_minute))]
-
-    return generate
-
-
-def histogram(
-    metric: str, labels: Mapping[str, str], quantile: float, value: Level = _identity, per_minute: float = 100
-) -> Generator:
-    """A histogram (`<metric>_bucket`) whose `quantile` is exactly `value(level)`.
-
-    Fixed buckets le="0", le=b, le="+Inf" with b = max value / quantile; a fraction f of the
-    observations falls in le="0" and the rest in (0, b], so `histogram_quantile` interpolates to
-    b * (q - f) / (1 - f), solved for f per level.
+    A fraction f of the observations falls in le="0" and the rest in (0, b], so
+    `histogram_quantile` interpolates to b * (q - f) / (1 - f), solved for f per level.
     """
+    targets = [series.value(level) for level, _ in segments]
+    if min(targets) <= 0:
+        raise ValueError("histogram scenario values must be positive")
+    q = series.quantile
+    upper = max(targets) / q
 
-    def generate(segments: Segments) -> list[InputSeries]:
-        targets = [value(level) for level, _ in segments]
-        if min(targets) <= 0:
-            raise ValueError("histogram scenario values must be positive")
-        upper = max(targets) / quantile
+    def zero_fraction(level: float) -> float:
+        r = series.value(level) / upper
+        return max(0.0, (q - r) / (1 - r))
 
-        def zero_fraction(level: float) -> float:
-            r = value(level) / upper
-            return max(0.0, (quantile - r) / (1 - r))
+    def bucket(le: str, share: Level) -> InputSeries:
+        return InputSeries(
+            _selector(f"{series.metric}_bucket", {**series.labels, "le": le}),
+            _counter_values(segments, lambda level: series.per_minute * share(level)),
+        )
 
-        def bucket(le: str, share: Level) -> InputSeries:
-            return InputSeries(
-                _selector(f"{metric}_bucket", {**labels, "le": le}),
-                _counter_values(segments, lambda level: per_minute * share(level)),
-            )
-
-        return [
-            bucket("0", zero_fraction),
-            bucket(_num(upper), lambda _level: 1.0),
-            bucket("+Inf", lambda _level: 1.0),
-        ]
-
-    return generate
+    return [
+        bucket("0", zero_fraction),
+        bucket(_num(upper), lambda _level: 1.0),
+        bucket("+Inf", lambda _level: 1.0),
+    ]
 
 
-# --- Scenarios ---------------------------------------------------------------------------------
+def _age_values(segments: Segments) -> str:
+    """Timestamps advancing with the clock, `level` seconds behind it."""
+    parts, start = [], 0
+    for level, count in segments:
+        parts.append(f"{_num(start * SAMPLE_SECONDS - level)}+{SAMPLE_SECONDS}x{count - 1}")
+        start += count
+    return " ".join(parts)
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """How to drive one alert's query to a level; `labels` are those of its result series."""
+def _growth_values(series: sc.Growth, segments: Segments) -> str:
+    values, current = [], series.start
+    for level, count in segments:
+        for _ in range(count):
+            values.append(_num(current))
+            current *= (1 + level) ** (1 / series.every_samples)
+    return " ".join(values)
 
-    generators: tuple[Generator, ...]
-    labels: Mapping[str, str] = field(default_factory=dict)
-    # (comparator, threshold) -> (safe level, firing level); None: 5% on either side.
-    levels: Callable[[str, float], tuple[float, float]] | None = None
 
-    def safe_and_firing(self, comparator: str, threshold: float) -> tuple[float, float]:
-        if self.levels is not None:
-            safe, firing = self.levels(comparator, threshold)
-        elif threshold == 0:
-            safe, firing = (0.0, 1.0) if comparator == ">" else (0.0, -1.0)
-        else:
-            low, high = threshold * 0.95, threshold * 1.05
-            safe, firing = (
-                (min(low, high), max(low, high)) if comparator == ">" else (max(low, high), min(low, high))
-            )
-        holds = firing > threshold if comparator == ">" else firing < threshold
-        safe_ok = not (safe > threshold if comparator == ">" else safe < threshold)
-        if not (holds and safe_ok):
-            raise ValueError(f"levels {safe}/{firing} do not straddle {comparator} {threshold}")
-        return safe, firing
+def input_series(series: sc.Series, segments: Segments) -> list[InputSeries]:
+    """One scenario series over (level, samples) segments, as promtool input series."""
+    name = _selector(series.metric, series.labels)
+    if isinstance(series, sc.Gauge):
+        return [InputSeries(name, _gauge_values(segments, series.value))]
+    if isinstance(series, sc.Constant):
+        return [InputSeries(name, _gauge_values(segments, lambda _level: series.value))]
+    if isinstance(series, sc.Counter):
+        return [InputSeries(name, _counter_values(segments, series.per_minute))]
+    if isinstance(series, sc.Histogram):
+        return _histogram(series, segments)
+    if isinstance(series, sc.Age):
+        return [InputSeries(name, _age_values(segments))]
+    if isinstance(series, sc.Growth):
+        return [InputSeries(name, _growth_values(series, segments))]
+    raise TypeError(f"no promtool form for scenario series {series!r}")
 
-    def input_series(self, segments: Segments) -> list[InputSeries]:
-        return [s for g in self.generators for s in g(segments)]
+
+def safe_and_firing(scenario: sc.Scenario, comparator: str, threshold: float) -> tuple[float, float]:
+    """The scenario's (safe, firing) levels around a threshold: its own, or 5% on either side."""
+    if scenario.levels is not None:
+        safe, firing = scenario.levels
+    elif threshold == 0:
+        safe, firing = (0.0, 1.0) if comparator == ">" else (0.0, -1.0)
+    else:
+        low, high = threshold * 0.95, threshold * 1.05
+        safe, firing = (
+            (min(low, high), max(low, high)) if comparator == ">" else (max(low, high), min(low, high))
+        )
+    holds = firing > threshold if comparator == ">" else firing < threshold
+    safe_ok = not (safe > threshold if comparator == ">" else safe < threshold)
+    if not (holds and safe_ok):
+        raise ValueError(f"levels {safe}/{firing} do not straddle {comparator} {threshold}")
+    return safe, firing
 
 
 # --- Translation -------------------------------------------------------------------------------
@@ -216,7 +207,7 @@ def rule_labels(spec: AlertSpec, severity: str, team: str) -> dict[str, str]:
 def static_annotations(spec: AlertSpec) -> dict[str, str]:
     """Annotations without templates: what a unit test can expect verbatim."""
     return {
-        "runbook_url": spec.runbook_url,
+        "runbook_anchor": spec.runbook_anchor,
         "dashboard_uid": spec.dashboard_uid,
         "panel_id": str(spec.panel_id),
     }
@@ -286,11 +277,11 @@ class Case:
 
 
 def test_group(
-    spec: AlertSpec, severity: str, team: str, scenario: Scenario
+    spec: AlertSpec, severity: str, team: str, scenario: sc.Scenario
 ) -> tuple[dict[str, Any], list[Case]]:
     """One promtool test group for one rule: safe level, then firing level (see module doc)."""
     threshold = spec.thresholds[severity]
-    safe, firing = scenario.safe_and_firing(spec.comparator, threshold)
+    safe, firing = safe_and_firing(scenario, spec.comparator, threshold)
     every = _minutes(parse_duration(spec.every))
     hold = _minutes(parse_duration(spec.for_duration(severity)))
     warm = _minutes(warmup_seconds(spec.query))
@@ -307,7 +298,9 @@ def test_group(
         "name": f"{uid}: silent at {_num(safe)}, fires at {_num(firing)} after {spec.for_duration(severity)}",
         "interval": f"{SAMPLE_SECONDS}s",
         "input_series": [
-            s.to_yaml() for s in scenario.input_series([(safe, calm_samples), (firing, hot_samples)])
+            s.to_yaml()
+            for series in scenario.series
+            for s in input_series(series, [(safe, calm_samples), (firing, hot_samples)])
         ],
         "alert_rule_test": [
             {
@@ -325,23 +318,23 @@ def test_group(
 
 def tests_document(
     alerts: Iterable[tuple[str, AlertSpec]],
-    scenarios: Mapping[str, Scenario],
+    scenarios: Mapping[str, sc.Scenario],
     rule_file: str = "test_rules.yml",
 ) -> tuple[dict[str, Any], list[Case]]:
     """A `promtool test rules` file covering every Prometheus rule, and its cases.
 
-    `scenarios` is keyed by rule uid (`spec.rule_uid(severity)`); a missing one is a KeyError
-    naming the rule, so a new alert cannot go untested.
+    `scenarios` is keyed by alert name (as packs declare them, `Pack.scenarios`); one scenario
+    drives every severity of its alert. A missing one is a KeyError naming the alert, so a new
+    alert cannot go untested.
     """
     groups, cases = [], []
     for team, spec in alerts:
         if not is_prometheus(spec):
             continue
+        if spec.name not in scenarios:
+            raise KeyError(f"no promtool scenario for alert {spec.name}")
         for severity in severities(spec):
-            uid = spec.rule_uid(severity)
-            if uid not in scenarios:
-                raise KeyError(f"no promtool scenario for rule {uid}")
-            group, group_cases = test_group(spec, severity, team, scenarios[uid])
+            group, group_cases = test_group(spec, severity, team, scenarios[spec.name])
             groups.append(group)
             cases += group_cases
     return {"rule_files": [rule_file], "evaluation_interval": "1m", "tests": groups}, cases
