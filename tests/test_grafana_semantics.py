@@ -9,8 +9,8 @@ import pytest
 
 from components.notifications import _integration
 from model.durations import canonical
-from tests.conftest import STACKS, plan_of
 from tests.helpers import of_type, policy_nodes
+from tests.plans import STACKS, plan_of
 from tools.engines.alertmanager import render_template
 
 POLICY = "grafana:alerting/notificationPolicy:NotificationPolicy"
