@@ -287,7 +287,6 @@ def stuck_sites(ctx: PackContext) -> stat.Panel:
             f"before its end. Pages above {STUCK_CRITICAL_ABOVE}. Pick the sites' subdomains and read "
             "Recent Errors below.",
         )
-        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, stuck_sql(IN_RANGE, IN_SUBDOMAIN)))
         .unit("none")
         .decimals(0)
@@ -305,7 +304,6 @@ def health_score(ctx: PackContext) -> gauge.Panel:
             "Percent of sites started in the time range that are completed or updated within "
             f"{STUCK_AFTER} of its end. Warns below {HEALTH_DEGRADED_BELOW:g}%.",
         )
-        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, health_sql(IN_SUBDOMAIN)))
         .unit("percent")
         .decimals(1)
@@ -322,7 +320,6 @@ def stage_distribution(ctx: PackContext) -> piechart.Panel:
             "Sites by current stage, last updated in the time range. A large wedge is the bottleneck; "
             "click a slice to filter the dashboard to that stage.",
         )
-        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, STAGES_SQL))
         .unit("none")
         .reduce_options(common_builders.ReduceDataOptions().values(True).calcs([]).fields("/^sites$/"))
@@ -355,7 +352,6 @@ def completions_per_hour(ctx: PackContext) -> timeseries.Panel:
             "without a completion (worker downtime).",
             span=FULL_WIDTH,
         )
-        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, COMPLETIONS_SQL, fmt="time_series"))
         .unit("none")
         .decimals(0)
@@ -376,7 +372,6 @@ def failure_rate_by_stage(ctx: PackContext) -> timeseries.Panel:
             f"OCR above {OCR_FAILURE_ABOVE:g}% over the last hour alerts.",
             span=FULL_WIDTH,
         )
-        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, FAILURE_RATE_SQL, fmt="time_series"))
         .unit("percent")
         .min(0)
@@ -395,7 +390,6 @@ def avg_time_in_stage(ctx: PackContext) -> barchart.Panel:
             "Average hours from start to last update of the sites now in each stage. "
             "Spot slowdowns (OCR normally takes about 2 h).",
         )
-        .datasource(ds_ref(ctx, "postgres"))
         .with_target(sql(ctx, TIME_IN_STAGE_SQL))
         .unit("h")
         .decimals(1)
@@ -418,7 +412,6 @@ def recent_errors(ctx: PackContext) -> table.Panel:
             span=FULL_WIDTH,
             height=9,
         )
-        .datasource(ds_ref(ctx, "loki"))
         .with_target(loki(ctx, LOG_ERRORS, max_lines=50))
         .transformations(
             _log_table(
@@ -443,7 +436,6 @@ def log_search(ctx: PackContext) -> logs.Panel:
             "Every log line of the selected sites, stages and run; expand a line for all its "
             "fields. Use Explore's live tail for real time.",
         )
-        .datasource(ds_ref(ctx, "loki"))
         .with_target(loki(ctx, LOG_SEARCH))
         .show_time(True)
         .show_labels(True)
@@ -464,7 +456,6 @@ def run_trace(ctx: PackContext) -> table.Panel:
             span=FULL_WIDTH,
             height=10,
         )
-        .datasource(ds_ref(ctx, "loki"))
         .with_target(loki(ctx, LOG_TRACE).direction(loki_models.LokiQueryDirection.FORWARD))
         .transformations(
             _log_table(

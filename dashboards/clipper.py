@@ -192,7 +192,6 @@ def _compliance(
     def panel(ctx: PackContext) -> stat.Panel:
         return (
             default_stat(panel_id, title, description, span=4, height=5, calc="mean")
-            .datasource(ds_ref(ctx, "prometheus"))
             .with_target(prom(ctx, expr(RATE_INTERVAL), legend=title))
             .unit(unit)
             .decimals(3 if unit == "percentunit" else 0)
@@ -212,7 +211,6 @@ def _series(
     def panel(ctx: PackContext) -> timeseries.Panel:
         built = (
             default_timeseries(panel_id, title, description, span)
-            .datasource(ds_ref(ctx, "prometheus"))
             .unit(unit)
             .line_width(2)
             .fill_opacity(10)
@@ -297,7 +295,6 @@ def budget_remaining_gauge(ctx: PackContext) -> gauge.Panel:
             "Always the last 30 days, whatever the picked range.",
             height=8,
         )
-        .datasource(ds_ref(ctx, "prometheus"))
         .with_target(prom(ctx, budget_remaining(), legend="remaining").instant())
         .unit("percentunit")
         .decimals(1)

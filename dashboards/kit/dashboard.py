@@ -18,6 +18,9 @@ from model.pack import Dashboard, PackContext
 # clerk.selected) SQL, so All is not sent as the list of every option (lint rule variable-all-value).
 ALL = ".*"
 
+# Grafana's data source for panels whose targets query several data sources.
+MIXED = dm.DataSourceRef(type_val="datasource", uid="-- Mixed --")
+
 PanelFunction = Callable[[PackContext], cogbuilder.Builder]
 
 
@@ -40,8 +43,22 @@ def new_dashboard(
 def with_panels(builder: dash.Dashboard, ctx: PackContext, panels: Sequence[PanelFunction]) -> dash.Dashboard:
     """The panels, in order, without rows (Grafana lays them out left to right, top to bottom)."""
     for panel in panels:
-        builder = builder.with_panel(panel(ctx))
+        builder = builder.with_panel(with_targets_data_source(panel(ctx)))
     return builder
+
+
+def with_targets_data_source(panel: cogbuilder.Builder) -> cogbuilder.Builder:
+    """Every panel with targets names its data source: the one its targets query.
+
+    Targets alone are not enough: the older dashboard renderer, the panel editor and Explore fall
+    back to the org's default data source for a panel without one. A panel whose targets query
+    several data sources gets Grafana's "-- Mixed --" source.
+    """
+    model = panel.build()
+    refs = {(t.datasource.type_val, t.datasource.uid): t.datasource for t in model.targets or []}
+    if model.datasource is None and refs:
+        panel = panel.datasource(next(iter(refs.values())) if len(refs) == 1 else MIXED)
+    return panel
 
 
 def with_rows(
