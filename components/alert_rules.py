@@ -75,15 +75,25 @@ def _threshold(spec: AlertSpec, threshold: float) -> expr.TypeThreshold:
 
 
 def _data(query: alerting.Query, model: Mapping[str, Any]) -> dict[str, Any]:
-    """One rule data entry (built with the SDK) in the snake_case inputs the Pulumi provider takes."""
+    """One rule data entry (built with the SDK) in the snake_case inputs the Pulumi provider takes.
+
+    A model with its own `queryType` (Loki's "instant") gives the entry that query type too:
+    Grafana copies it there on save and the provider reads it back, so leaving it empty would
+    show as a change on every preview.
+    """
+    if model.get("queryType"):
+        query = query.query_type(model["queryType"])
     built = _json(query)
     window = built["relativeTimeRange"]
-    return {
+    entry = {
         "ref_id": built["refId"],
         "datasource_uid": built["datasourceUid"],
         "relative_time_range": {"from_": window["from"], "to": window["to"]},
         "model": dict(model),
     }
+    if "queryType" in built:
+        entry["query_type"] = built["queryType"]
+    return entry
 
 
 def _expression(ref_id: str, builder: cogbuilder.Builder) -> dict[str, Any]:
