@@ -20,7 +20,7 @@ from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import alerting as am
 
-from model.durations import parse_duration
+from model.durations import canonical, parse_duration
 from model.pack import AlertSpec, PackContext
 from model.vocabulary import SEVERITIES
 
@@ -122,7 +122,7 @@ def rule(spec: AlertSpec, severity: str, team: str, ctx: PackContext) -> dict[st
         "uid": spec.rule_uid(severity),
         "name": spec.rule_title(severity),
         "condition": "C",
-        "for_": spec.for_duration(severity),
+        "for_": canonical(spec.for_duration(severity)),  # as Grafana reads it back: no phantom diff
         "no_data_state": spec.no_data_state,
         "exec_err_state": spec.exec_err_state,
         "labels": {**spec.labels, "team": team, "severity": severity},
@@ -153,11 +153,12 @@ def rule_groups(
     """Rules grouped by evaluation interval: {group name: (interval seconds, rules)}.
 
     Grafana evaluates a group on one interval, so alerts with different `every` need
-    different groups. Names and order are deterministic.
+    different groups; the same interval however written (`60s`, `1m`) is one group, named in
+    the canonical form. Names and order are deterministic.
     """
     ordered = sorted(alerts, key=lambda a: (parse_duration(a.every), a.name))
     groups = {}
-    for every, specs in groupby(ordered, key=lambda a: a.every):
+    for every, specs in groupby(ordered, key=lambda a: canonical(a.every)):
         rules = [rule(s, sev, team, ctx) for s in specs for sev in SEVERITIES if sev in s.thresholds]
         groups[f"{team}-every-{every}"] = (parse_duration(every), rules)
     return groups

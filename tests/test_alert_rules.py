@@ -7,8 +7,11 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from components.alert_rules import model_json_fields, rule
+from components.alert_rules import model_json_fields, rule, rule_groups
+from model.durations import canonical
 from model.pack import AlertSpec
 from tests.contexts import pack_context
 from tests.helpers import of_type
@@ -75,3 +78,39 @@ def test_model_json_fields_keeps_the_query_type():
     inputs = model_json_fields(rule(_spec("loki"), "warning", "t", pack_context()))
     assert inputs["datas"][0]["query_type"] == "instant"
     assert json.loads(inputs["datas"][0]["model"])["queryType"] == "instant"
+
+
+# --- durations as Grafana gives them back ---------------------------------------------------------
+
+
+@given(seconds=st.integers(min_value=0, max_value=30 * 86400))
+def test_rule_for_is_a_fixed_point_of_grafanas_canonical_form(seconds):
+    """However a spec writes `for` (here as plain seconds), the rule sends what Grafana stores."""
+    spec = _spec("prometheus", for_=f"{seconds}s", for_by_severity={"critical": f"{seconds}s"})
+    spec = AlertSpec(**{**spec.__dict__, "thresholds": {"warning": 5, "critical": 10}})
+    for severity in ("warning", "critical"):
+        sent = rule(spec, severity, "t", pack_context())["for_"]
+        assert canonical(sent) == sent
+        assert canonical(sent) == canonical(f"{seconds}s")
+
+
+def test_rule_for_examples():
+    assert rule(_spec("prometheus", for_="120m"), "warning", "t", pack_context())["for_"] == "2h"
+    assert rule(_spec("prometheus", for_="24h"), "warning", "t", pack_context())["for_"] == "1d"
+
+
+def test_one_interval_however_written_is_one_group_named_canonically():
+    specs = [_spec("prometheus", name="a", every="60s"), _spec("prometheus", name="b", every="1m")]
+    groups = rule_groups(specs, "t", pack_context())
+    assert list(groups) == ["t-every-1m"]
+    interval, rules = groups["t-every-1m"]
+    assert interval == 60 and len(rules) == 2
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_planned_rule_durations_are_canonical(stack):
+    for group in of_type(plan_of(stack).plan, RULES):
+        inputs = group["inputs"]
+        assert isinstance(inputs["intervalSeconds"], int) and inputs["intervalSeconds"] > 0
+        for planned in inputs["rules"]:
+            assert canonical(planned["for"]) == planned["for"], planned["uid"]
