@@ -520,7 +520,16 @@ def _dashboard(ctx: PackContext) -> dash.Dashboard:
     return with_rows(builder, ctx, rows)
 
 
-alert = alert_factory(datasource="postgres", every="1m", dashboard_uid=DASHBOARD_UID)
+alert = alert_factory(
+    datasource="postgres",
+    every="1m",
+    dashboard_uid=DASHBOARD_UID,
+    no_data_state="OK",
+    no_data_reason=(
+        "an aggregate over sites always returns its row; NULL (no site or job in the window) means "
+        "nothing to judge, and an unreachable database is an error (exec_err_state), not no data"
+    ),
+)
 
 ALERTS = (
     alert(

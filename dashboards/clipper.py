@@ -513,7 +513,15 @@ LATENCY_SLOS = (
     ("detail", DETAIL, DETAIL_P95_SLO, P_DETAIL_P95, "/api/v1/clips/:id"),
     ("search", SEARCH_ENDPOINTS, SEARCH_P95_SLO, P_SEARCH_P95, "/api/v1/search"),
 )
-alert = alert_factory(datasource="prometheus", every="1m")
+alert = alert_factory(
+    datasource="prometheus",
+    every="1m",
+    no_data_state="OK",
+    no_data_reason=(
+        "empty without requests, deliveries or job runs in the window (no traffic is not an error); "
+        "a backend that is gone fires the availability alert, which alerts on no data"
+    ),
+)
 
 
 def _slo_alerts() -> tuple[AlertSpec, ...]:
@@ -532,6 +540,8 @@ def _slo_alerts() -> tuple[AlertSpec, ...]:
             for_="5m",
             lookback="1h",
             labels=slo,
+            no_data_state="Alerting",
+            no_data_reason="no `up` series means the backend's targets are gone: unavailable, not quiet",
             summary="Clipper backend availability below its SLO",
             description=f"The backend was up {{{{ $values.B.Value }}}} of the last hour (SLO "
             f"{AVAILABILITY_SLO:.1%}). Check the pods and recent deploys.",

@@ -310,6 +310,11 @@ alert = alert_factory(
     every="1m",
     dashboard_uid=DASHBOARD_UID,
     labels={"service": "sploot-cluster"},
+    no_data_state="OK",
+    no_data_reason=(
+        "no series: no job, run or exporter sample in the window, a quiet pipeline rather than the "
+        "condition; the stalled alert covers work that stops while uploads are active"
+    ),
 )
 
 
@@ -389,6 +394,7 @@ def _alerts(backlog: bool) -> tuple[AlertSpec, ...]:
             comparator="<",
             thresholds={"critical": STALLED_MIN_SUCCESSES},
             for_="5m",
+            no_data_reason="empty exactly when no work is pending or failing: a quiet night, by design",
             summary="Media clustering: no successful job for 10 minutes while work is waiting",
             description=(
                 "Successful clustering jobs stopped growing for 10 minutes while jobs are pending in the "

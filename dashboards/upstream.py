@@ -414,7 +414,14 @@ def error_rates(ctx: PackContext) -> dash.Dashboard:
 
 
 # --- Alerts ---
-alert = alert_factory(datasource="prometheus", every="1m", lookback="15m", labels={"service": "upstream"})
+alert = alert_factory(
+    datasource="prometheus",
+    every="1m",
+    lookback="15m",
+    labels={"service": "upstream"},
+    no_data_state="OK",
+    no_data_reason="the ratios are empty without traffic (denominator > 0): no requests or tasks, no ratio",
+)
 
 ALERTS = (
     alert(

@@ -44,6 +44,8 @@ class AlertSpec:
     lookback: str = "10m"  # relative time range the query is evaluated over
     labels: Mapping[str, str] = field(default_factory=dict)
     no_data_state: Literal["OK", "NoData", "Alerting"] = "OK"
+    # Why that state: what an empty result means for this query (a quiet system, or a target gone).
+    no_data_reason: str = ""
     exec_err_state: Literal["OK", "Error", "Alerting"] = "Error"
     # Per-severity overrides of `for_` where a document gives different durations.
     for_by_severity: Mapping[Severity, str] = field(default_factory=dict)

@@ -95,6 +95,28 @@ def test_no_data_and_error_states_are_valid(stack):
         assert spec.exec_err_state in ERROR_STATES, f"{pack.team}/{spec.name}"
 
 
+TARGET_HEALTH = re.compile(r"\bup\s*\{")  # a query over Prometheus' scrape health of targets
+
+
+def test_no_data_state_chosen_per_rule_with_its_reason(stack):
+    """An empty result means something different per query: a quiet system (OK) or, for a rule
+    about targets being there at all, that they are gone (Alerting). Each spec records why."""
+    for pack, spec in specs(stack):
+        where = f"{pack.team}/{spec.name}"
+        assert spec.no_data_reason.strip(), (
+            f"{where}: no reason recorded for no_data_state {spec.no_data_state}"
+        )
+        if spec.datasource == "prometheus" and TARGET_HEALTH.search(spec.query):
+            assert spec.no_data_state == "Alerting", f"{where}: its targets disappearing must alert"
+
+
+def test_the_availability_rule_alerts_on_no_data(stack):
+    (rule,) = [r for _, r in plan_rules(stack) if r["uid"] == "clipper-slo-availability-crit"]
+    assert rule["noDataState"] == "Alerting"
+    others = {r["noDataState"] for _, r in plan_rules(stack) if r["uid"] != "clipper-slo-availability-crit"}
+    assert others == {"OK"}
+
+
 def test_warning_fires_before_critical(stack):
     """For ">" each lower severity has a lower threshold; for "<" a higher one."""
     order = ("info", "warning", "critical")

@@ -84,6 +84,9 @@ def test_promtool_proves_every_prometheus_alert(tmp_path):
     for uid in rule_uids:
         kinds = {(c.name, c.fires) for c in cases if c.rule_uid == uid}
         assert {("silent-below", False), ("fires", True)} <= kinds, uid
+    on_no_data = {a.rule_uid(s) for _, a in alerts for s in pt.severities(a) if a.no_data_state == "Alerting"}
+    assert on_no_data, "no registered rule alerts on no data: the availability rule should"
+    assert on_no_data == {c.rule_uid for c in cases if c.name == "fires-on-no-data"}
     print(f"promtool: {len(cases)} cases over {len(rule_uids)} rules")  # shown with -s
 
 

@@ -421,3 +421,20 @@ def test_staging_never_pages(staging):
         if r["labels"]["severity"] == "critical"
     ]
     assert critical, "staging still evaluates the critical rules (they only never page)"
+
+
+def test_promtool_no_data_case_fails_for_a_rule_that_stays_ok(tmp_path):
+    """The no-data case is not vacuous: the availability rule with no_data_state OK stays silent."""
+    team, spec = next((p.team, a) for p in packs() for a in p.alerts if a.name == "clipper_slo_availability")
+    assert spec.no_data_state == "Alerting"
+    quiet = AlertSpec(**{**spec.__dict__, "no_data_state": "OK"})
+    group, _case = pt.no_data_group(spec, "critical", team)
+    tests = {"rule_files": ["test_rules.yml"], "evaluation_interval": "1m", "tests": [group]}
+    ok = pt.run_promtool(
+        tmp_path, pt.rules_document([(team, spec)]), pt.rules_document([(team, spec)], False), tests
+    )
+    assert ok.ok, ok.output
+    (tmp_path / "quiet").mkdir()
+    rules = pt.rules_document([(team, quiet)], templates=False)
+    result = pt.run_promtool(tmp_path / "quiet", pt.rules_document([(team, quiet)]), rules, tests)
+    assert not result.ok and "clipper-slo-availability-crit" in result.output

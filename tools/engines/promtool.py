@@ -10,10 +10,12 @@ exactly when the Prometheus alerting rule
     for:   <for of that severity>
 
 fires. That rule form is what `promtool check rules` validates and `promtool test rules` runs on
-synthetic series. Differences the translation does not model, refused rather than guessed:
-`count` (Grafana counts samples, 1 per series for an instant query) and `no_data_state`
-"Alerting" (Prometheus has no no-data state: an empty result never fires). Grafana's
-`$values.B.Value` in annotations becomes Prometheus' `$value`.
+synthetic series. A rule whose `no_data_state` is "Alerting" fires on an empty result too:
+its Prometheus form adds `or absent(<query>)`, and its test adds a case with no input series at
+all ("fires-on-no-data", with the rule's labels only, as Grafana's no-data alert has). What the
+translation does not model is refused rather than guessed: `count` (Grafana counts samples, 1 per
+series for an instant query). Grafana's `$values.B.Value` in annotations becomes Prometheus'
+`$value`; both template engines share Prometheus' functions (`humanizePercentage`, ...).
 
     alerts = [(team, spec), ...]
     rules = rules_document(alerts)                           # rule groups, one rule per severity
@@ -196,7 +198,10 @@ def expression(spec: AlertSpec, severity: str) -> str:
     """The PromQL that is true (non-empty) exactly where the Grafana rule's condition holds."""
     if spec.reducer not in TRANSLATABLE_REDUCERS:
         raise ValueError(f"{spec.name}: reducer {spec.reducer!r} has no Prometheus rule form")
-    return f"({spec.query.strip()})\n{spec.comparator} {_num(spec.thresholds[severity])}"
+    condition = f"({spec.query.strip()})\n{spec.comparator} {_num(spec.thresholds[severity])}"
+    if spec.no_data_state == "Alerting":
+        return f"{condition}\nor\nabsent({spec.query.strip()})"
+    return condition
 
 
 def rule_labels(spec: AlertSpec, severity: str, team: str) -> dict[str, str]:
@@ -217,8 +222,6 @@ def prometheus_rule(spec: AlertSpec, severity: str, team: str, templates: bool =
     """One alerting rule; `templates=False` leaves out the templated summary/description."""
     if not is_prometheus(spec):
         raise ValueError(f"{spec.name} queries {spec.datasource}, not Prometheus")
-    if spec.no_data_state == "Alerting":
-        raise ValueError(f"{spec.name}: no_data_state Alerting has no Prometheus rule form")
     annotations = static_annotations(spec)
     if templates:
         annotations = {
@@ -274,6 +277,24 @@ class Case:
     name: str  # "silent-below", "silent-before-for", "fires"
     eval_minutes: int
     fires: bool
+
+
+def no_data_group(spec: AlertSpec, severity: str, team: str) -> tuple[dict[str, Any], Case]:
+    """A rule alerting on no data, fed no series at all: it fires once `for` has passed, with the
+    rule's own labels only (no result series carries any)."""
+    uid = spec.rule_uid(severity)
+    eval_minutes = _minutes(parse_duration(spec.for_duration(severity))) + _minutes(
+        parse_duration(spec.every)
+    )
+    case = Case(uid, "fires-on-no-data", eval_minutes, True)
+    fired = {"exp_labels": rule_labels(spec, severity, team), "exp_annotations": static_annotations(spec)}
+    group = {
+        "name": f"{uid}: no series at all, fires after {spec.for_duration(severity)}",
+        "interval": f"{SAMPLE_SECONDS}s",
+        "input_series": [],
+        "alert_rule_test": [{"eval_time": f"{eval_minutes}m", "alertname": uid, "exp_alerts": [fired]}],
+    }
+    return group, case
 
 
 def test_group(
@@ -337,6 +358,10 @@ def tests_document(
             group, group_cases = test_group(spec, severity, team, scenarios[spec.name])
             groups.append(group)
             cases += group_cases
+            if spec.no_data_state == "Alerting":
+                group, case = no_data_group(spec, severity, team)
+                groups.append(group)
+                cases.append(case)
     return {"rule_files": [rule_file], "evaluation_interval": "1m", "tests": groups}, cases
 
 
