@@ -57,7 +57,13 @@ from grafana_foundation_sdk.builders import gauge, stat, timeseries
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
-from dashboards.kit.alerts import alert_factory
+from dashboards.kit.alerts import (
+    ONE_DECIMAL,
+    RATIO_AS_PERCENT,
+    SECONDS_AS_DURATION,
+    WHOLE_NUMBER,
+    alert_factory,
+)
 from dashboards.kit.dashboard import PanelFunction, dashboard, include_all, new_dashboard, with_rows
 from dashboards.kit.panels import (
     default_gauge,
@@ -543,7 +549,7 @@ def _slo_alerts() -> tuple[AlertSpec, ...]:
             no_data_state="Alerting",
             no_data_reason="no `up` series means the backend's targets are gone: unavailable, not quiet",
             summary="Clipper backend availability below its SLO",
-            description=f"The backend was up {{{{ $values.B.Value }}}} of the last hour (SLO "
+            description=f"The backend was up {RATIO_AS_PERCENT} of the last hour (SLO "
             f"{AVAILABILITY_SLO:.1%}). Check the pods and recent deploys.",
         ),
         alert(
@@ -559,7 +565,7 @@ def _slo_alerts() -> tuple[AlertSpec, ...]:
             lookback="10m",
             labels=slo,
             summary="Clipper 5xx error rate above its SLO",
-            description=f"{{{{ $values.B.Value }}}} of requests failed with 5xx over 5m (SLO < "
+            description=f"{RATIO_AS_PERCENT} of requests failed with 5xx over 5m (SLO < "
             f"{ERROR_RATE_SLO:.1%}).",
         ),
         *(
@@ -576,7 +582,7 @@ def _slo_alerts() -> tuple[AlertSpec, ...]:
                 lookback="10m",
                 labels=slo,
                 summary=f"Clipper {kind} endpoints p95 latency above its SLO",
-                description=f"p95 latency of {kind} endpoints is {{{{ $values.B.Value }}}} s over 5m (SLO < "
+                description=f"p95 latency of {kind} endpoints is {SECONDS_AS_DURATION} over 5m (SLO < "
                 f"{target * 1000:g} ms).",
             )
             for kind, selector, target, panel, _example in LATENCY_SLOS
@@ -594,7 +600,7 @@ def _slo_alerts() -> tuple[AlertSpec, ...]:
             lookback="10m",
             labels=budget,
             summary="Clipper is spending more than 10% of its 30-day error budget per hour",
-            description=f"Burn rate {{{{ $values.B.Value }}}} over both 1h and 5m (threshold {FAST_BURN:g}: "
+            description=f"Burn rate {ONE_DECIMAL} over both 1h and 5m (threshold {FAST_BURN:g}: "
             "10% of the monthly budget in 1h).",
         ),
         alert(
@@ -610,7 +616,7 @@ def _slo_alerts() -> tuple[AlertSpec, ...]:
             lookback="10m",
             labels=budget,
             summary="Clipper is spending more than 25% of its 30-day error budget per 6 hours",
-            description="Burn rate {{ $values.B.Value }} over both 6h and 30m "
+            description=f"Burn rate {ONE_DECIMAL} over both 6h and 30m "
             f"(threshold {MEDIUM_BURN:g}: "
             "25% of the monthly budget in 6h).",
         ),
@@ -632,7 +638,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             for_by_severity={"critical": "5m"},
             lookback="10m",
             summary="Background job {{ $labels.job_name }} is failing",
-            description="{{ $values.B.Value }} of {{ $labels.job_name }} runs failed over 10m (warning > "
+            description=f"{RATIO_AS_PERCENT} of {{{{ $labels.job_name }}}} runs failed over 10m (warning > "
             f"{JOB_FAILURE_WARNING:.0%}, critical > {JOB_FAILURE_CRITICAL:.0%}).",
         ),
         alert(
@@ -647,7 +653,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             for_="5m",
             lookback="5m",
             summary="Background job {{ $labels.job_name }} has not succeeded recently",
-            description="{{ $labels.job_name }} last succeeded {{ $values.B.Value }} s ago (warning after "
+            description=f"{{{{ $labels.job_name }}}} last succeeded {SECONDS_AS_DURATION} ago (warning after "
             f"{JOB_STALE_WARNING_S // 3600} h, critical after {JOB_STALE_CRITICAL_S // 3600} h).",
         ),
         alert(
@@ -662,7 +668,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             for_="10m",
             lookback="10m",
             summary="Background job {{ $labels.job_name }} runs slowly",
-            description="p95 duration of {{ $labels.job_name }} is {{ $values.B.Value }} s (warning > "
+            description=f"p95 duration of {{{{ $labels.job_name }}}} is {SECONDS_AS_DURATION} (warning > "
             f"{JOB_P95_WARNING_S} s, critical > {JOB_P95_CRITICAL_S} s).",
         ),
         alert(
@@ -677,7 +683,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             for_="5m",
             lookback="5m",
             summary="Queue of {{ $labels.job_name }} is growing",
-            description="The queue of {{ $labels.job_name }} grew by {{ $values.B.Value }} (ratio) over "
+            description=f"The queue of {{{{ $labels.job_name }}}} grew by {RATIO_AS_PERCENT} over "
             f"{QUEUE_GROWTH_WINDOW} (threshold {QUEUE_GROWTH_WARNING:.0%}).",
         ),
         alert(
@@ -692,7 +698,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             for_="5m",
             lookback="5m",
             summary="Queue of {{ $labels.job_name }} is too large",
-            description=f"{{{{ $values.B.Value }}}} items wait in the queue of {{{{ $labels.job_name }}}} "
+            description=f"{WHOLE_NUMBER} items wait in the queue of {{{{ $labels.job_name }}}} "
             f"(threshold {QUEUE_SIZE_CRITICAL}).",
         ),
         alert(
@@ -707,7 +713,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             for_="10m",
             lookback="10m",
             summary="Background job {{ $labels.job_name }} fails many items",
-            description="{{ $values.B.Value }} of the items of {{ $labels.job_name }} failed over 10m "
+            description=f"{RATIO_AS_PERCENT} of the items of {{{{ $labels.job_name }}}} failed over 10m "
             f"(threshold {ITEM_FAILURE_WARNING:.0%}).",
         ),
     )

@@ -43,7 +43,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import gauge, stat, timeseries
 from grafana_foundation_sdk.models import common as cm
 
-from dashboards.kit.alerts import alert_factory
+from dashboards.kit.alerts import ONE_DECIMAL, SECONDS_AS_DURATION, WHOLE_NUMBER, alert_factory
 from dashboards.kit.dashboard import dashboard, new_dashboard, with_rows
 from dashboards.kit.panels import (
     default_gauge,
@@ -328,9 +328,9 @@ def _alerts(backlog: bool) -> tuple[AlertSpec, ...]:
             comparator=">",
             thresholds={"critical": FAILURES_PER_MIN_CRITICAL, "warning": FAILURES_PER_MIN_WARNING},
             for_="5m",
-            summary="Media clustering: {{ $values.B.Value }} failed jobs per minute",
+            summary=f"Media clustering: {ONE_DECIMAL} failed jobs per minute",
             description=(
-                f"Failed clustering jobs ran at {{{{ $values.B.Value }}}}/min over 5 minutes (warning above "
+                f"Failed clustering jobs ran at {ONE_DECIMAL}/min over 5 minutes (warning above "
                 f"{FAILURES_PER_MIN_WARNING:g}, critical above {FAILURES_PER_MIN_CRITICAL:g}). Check the "
                 "sploot-cluster.queue logs and the stream backlog (XPENDING); requeue poisoned messages."
             ),
@@ -344,10 +344,10 @@ def _alerts(backlog: bool) -> tuple[AlertSpec, ...]:
             comparator=">",
             thresholds={"critical": P95_CRITICAL_SECONDS, "warning": P95_WARNING_SECONDS},
             for_="10m",
-            summary="Media clustering p95 latency {{ $values.B.Value }}s on {{ $labels.backend }}",
+            summary=f"Media clustering p95 latency {SECONDS_AS_DURATION} on {{{{ $labels.backend }}}}",
             description=(
                 "p95 of cluster_job_duration_seconds on backend {{ $labels.backend }} is "
-                f"{{{{ $values.B.Value }}}}s (warning above {P95_WARNING_SECONDS:g}s, critical above "
+                f"{SECONDS_AS_DURATION} (warning above {P95_WARNING_SECONDS:g}s, critical above "
                 f"{P95_CRITICAL_SECONDS:g}s, for 10m). Check for an unexpected CPU fallback and pod "
                 "resources."
             ),
@@ -361,7 +361,7 @@ def _alerts(backlog: bool) -> tuple[AlertSpec, ...]:
             comparator=">",
             thresholds={"critical": 0},
             for_="0s",
-            summary="Media clustering: {{ $values.B.Value }} failed merge/split operations in 10m",
+            summary=f"Media clustering: {WHOLE_NUMBER} failed merge/split operations in 10m",
             description=(
                 "Merge/split feedback operations failed in the last 10 minutes: a data-integrity event. "
                 "Find the affected pets in the sploot-cluster logs before retrying the operations."
@@ -380,7 +380,7 @@ def _alerts(backlog: bool) -> tuple[AlertSpec, ...]:
             description=(
                 f"Every clustering run of the last {NOISE_RUNS * NOISE_RUN_INTERVAL_MINUTES} minutes "
                 "kept more "
-                f"than {NOISE_WARNING} noise points (lowest: {{{{ $values.B.Value }}}}). Identify the pet "
+                f"than {NOISE_WARNING} noise points (lowest: {WHOLE_NUMBER}). Identify the pet "
                 "in the "
                 "logs and trigger a manual recluster."
             ),
@@ -414,9 +414,9 @@ def _alerts(backlog: bool) -> tuple[AlertSpec, ...]:
                 comparator=">",
                 thresholds={"critical": PENDING_CRITICAL, "warning": PENDING_WARNING},
                 for_="5m",
-                summary="Media clustering: {{ $values.B.Value }} pending jobs",
+                summary=f"Media clustering: {WHOLE_NUMBER} pending jobs",
                 description=(
-                    "The cluster-workers consumer group has {{ $values.B.Value }} pending entries "
+                    f"The cluster-workers consumer group has {WHOLE_NUMBER} pending entries "
                     "(warning "
                     f"above {PENDING_WARNING}, critical above {PENDING_CRITICAL}). Inspect consumers; scale "
                     "workers or recover a stuck consumer."
@@ -431,7 +431,7 @@ def _alerts(backlog: bool) -> tuple[AlertSpec, ...]:
                 comparator=">",
                 thresholds={"warning": LAG_WARNING_SECONDS},
                 for_="5m",
-                summary="Media clustering: oldest pending job idle {{ $values.B.Value }}s",
+                summary=f"Media clustering: oldest pending job idle {SECONDS_AS_DURATION}",
                 description=(
                     f"The oldest pending job has been idle above {LAG_WARNING_SECONDS:g}s for 5 minutes. "
                     "Check consumer group state and worker health."

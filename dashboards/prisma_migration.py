@@ -38,7 +38,7 @@ from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import prometheus as pm
 
-from dashboards.kit.alerts import alert_factory
+from dashboards.kit.alerts import ONE_DECIMAL, THREE_DECIMALS, TWO_DECIMALS, alert_factory
 from dashboards.kit.dashboard import dashboard, include_all, new_dashboard, tag_annotation, with_panels
 from dashboards.kit.panels import (
     default_bargauge,
@@ -401,9 +401,9 @@ ALERTS = (
         comparator=">",
         thresholds={"critical": MISMATCH_CRITICAL_PERCENT, "warning": MISMATCH_WARNING_PERCENT},
         for_="5m",
-        summary="Prisma shadow mismatch rate {{ $values.B.Value }}% in {{ $labels.module }}",
+        summary=f"Prisma shadow mismatch rate {THREE_DECIMALS}% in {{{{ $labels.module }}}}",
         description=(
-            "Shadow mode found mismatches in {{ $values.B.Value }}% of Prisma queries of module "
+            f"Shadow mode found mismatches in {THREE_DECIMALS}% of Prisma queries of module "
             f"{{{{ $labels.module }}}} (warning above {MISMATCH_WARNING_PERCENT:g}%, critical above "
             f"{MISMATCH_CRITICAL_PERCENT:g}%). Check Top Mismatches by Query; critical: consider rolling "
             "back the module's flag."
@@ -421,9 +421,9 @@ ALERTS = (
             "warning": LATENCY_REGRESSION_WARNING_PERCENT,
         },
         for_="10m",
-        summary="Prisma p95 latency {{ $values.B.Value }}% above SQL in {{ $labels.module }}",
+        summary=f"Prisma p95 latency {ONE_DECIMAL}% above SQL in {{{{ $labels.module }}}}",
         description=(
-            "Prisma's p95 latency in module {{ $labels.module }} is {{ $values.B.Value }}% above SQL's "
+            f"Prisma's p95 latency in module {{{{ $labels.module }}}} is {ONE_DECIMAL}% above SQL's "
             f"(warning above {LATENCY_REGRESSION_WARNING_PERCENT:g}%, critical above "
             f"{LATENCY_REGRESSION_CRITICAL_PERCENT:g}%, for 10m). Compare the slow queries in the "
             "heatmap."
@@ -438,9 +438,9 @@ ALERTS = (
         comparator=">",
         thresholds={"critical": PRISMA_ERROR_CRITICAL_PERCENT},
         for_="5m",
-        summary="Prisma errors at {{ $values.B.Value }}% of queries in {{ $labels.module }}",
+        summary=f"Prisma errors at {TWO_DECIMALS}% of queries in {{{{ $labels.module }}}}",
         description=(
-            "{{ $values.B.Value }}% of Prisma queries in module {{ $labels.module }} fail "
+            f"{TWO_DECIMALS}% of Prisma queries in module {{{{ $labels.module }}}} fail "
             "(critical above "
             f"{PRISMA_ERROR_CRITICAL_PERCENT:g}%). Compare with the SQL baseline and check the logs by "
             "errorType."

@@ -31,7 +31,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import heatmap, timeseries
 
-from dashboards.kit.alerts import alert_factory
+from dashboards.kit.alerts import TWO_DECIMALS, alert_factory
 from dashboards.kit.dashboard import PanelFunction, dashboard, new_dashboard, with_panels
 from dashboards.kit.panels import default_heatmap, default_timeseries, threshold_lines, thresholds
 from dashboards.kit.promql import RATE_INTERVAL, quantile, rate_sum, ratio_where_traffic
@@ -431,9 +431,9 @@ ALERTS = (
         comparator=">",
         thresholds={"critical": ERROR_SLO_PERCENT, "warning": ERROR_WARNING_PERCENT},
         for_="5m",
-        summary="Upstream: {{ $values.B.Value }}% of responses are 5xx",
+        summary=f"Upstream: {TWO_DECIMALS}% of responses are 5xx",
         description=(
-            f"5xx responses are {{{{ $values.B.Value }}}}% of all responses over 5 minutes (SLO: "
+            f"5xx responses are {TWO_DECIMALS}% of all responses over 5 minutes (SLO: "
             f"{ERROR_SLO_PERCENT:g}%, warning above {ERROR_WARNING_PERCENT:g}%). Check the top error "
             "endpoints and recent deploys."
         ),
@@ -448,9 +448,9 @@ ALERTS = (
         comparator="<",
         thresholds={"critical": TASK_SUCCESS_CRITICAL_BELOW, "warning": TASK_SUCCESS_WARNING_BELOW},
         for_="10m",
-        summary="Upstream: background task success rate {{ $values.B.Value }}%",
+        summary=f"Upstream: background task success rate {TWO_DECIMALS}%",
         description=(
-            "Only {{ $values.B.Value }}% of finished background tasks completed over 15 minutes "
+            f"Only {TWO_DECIMALS}% of finished background tasks completed over 15 minutes "
             f"(warning below {TASK_SUCCESS_WARNING_BELOW:g}%, critical below "
             f"{TASK_SUCCESS_CRITICAL_BELOW:g}%). Check task errors by type and the Celery workers."
         ),

@@ -337,6 +337,41 @@ def test_group(
     return group, cases
 
 
+def rendered_group(
+    spec: AlertSpec,
+    severity: str,
+    team: str,
+    scenario: sc.Scenario,
+    level: float,
+    annotations: Mapping[str, str],
+) -> dict[str, Any]:
+    """The rule fired at a held `level`, expecting its templated `annotations` rendered exactly.
+
+    For a rules file with templates (`rules_document(alerts)`): this is how a summary or a
+    description reads to the person paged, e.g. a ratio of 0.98 shown as "98%".
+    """
+    uid = spec.rule_uid(severity)
+    eval_minutes = (
+        _minutes(warmup_seconds(spec.query))
+        + _minutes(parse_duration(spec.for_duration(severity)))
+        + _minutes(parse_duration(spec.every))
+    )
+    fired = {
+        "exp_labels": {**rule_labels(spec, severity, team), **scenario.labels},
+        "exp_annotations": {**annotations, **static_annotations(spec)},
+    }
+    return {
+        "name": f"{uid}: annotations at {_num(level)}",
+        "interval": f"{SAMPLE_SECONDS}s",
+        "input_series": [
+            s.to_yaml()
+            for series in scenario.series
+            for s in input_series(series, [(level, eval_minutes + 3)])
+        ],
+        "alert_rule_test": [{"eval_time": f"{eval_minutes}m", "alertname": uid, "exp_alerts": [fired]}],
+    }
+
+
 def tests_document(
     alerts: Iterable[tuple[str, AlertSpec]],
     scenarios: Mapping[str, sc.Scenario],

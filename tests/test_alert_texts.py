@@ -1,0 +1,89 @@
+"""What the person paged reads: alert summaries and descriptions show values in the unit their text
+uses (a ratio as "98%", seconds as "150ms", a percentage with two decimals), not raw floats.
+
+Rendered by Prometheus' template engine through `promtool test rules`: Grafana's annotation
+templates use the same functions (`humanizePercentage`, `humanizeDuration`, `printf`), with
+`$values.B.Value` where Prometheus has `$value` (tools/engines/promtool.py translates it).
+"""
+
+from __future__ import annotations
+
+from model.pack import AlertSpec, Pack
+from tests.contexts import packs
+from tools.engines import promtool as pt
+
+# (alert, severity, level, its summary and description rendered at that level)
+CASES = [
+    (
+        "clipper_slo_availability",
+        "critical",
+        0.98,
+        "Clipper backend availability below its SLO",
+        "The backend was up 98% of the last hour (SLO 99.5%). Check the pods and recent deploys.",
+    ),
+    (
+        "clipper_slo_error_rate",
+        "critical",
+        0.0123,
+        "Clipper 5xx error rate above its SLO",
+        "1.23% of requests failed with 5xx over 5m (SLO < 0.5%).",
+    ),
+    (
+        "clipper_slo_latency_list",
+        "critical",
+        0.15,
+        "Clipper list endpoints p95 latency above its SLO",
+        "p95 latency of list endpoints is 150ms over 5m (SLO < 100 ms).",
+    ),
+    (
+        "clipper_job_stale",
+        "warning",
+        3 * 3600,
+        "Background job clip_sync has not succeeded recently",
+        "clip_sync last succeeded 3h 0m 0s ago (warning after 2 h, critical after 24 h).",
+    ),
+    (
+        "upstream_5xx_error_percent",
+        "critical",
+        6.5,
+        "Upstream: 6.50% of responses are 5xx",
+        "5xx responses are 6.50% of all responses over 5 minutes (SLO: 5%, warning above 2%). Check the "
+        "top error endpoints and recent deploys.",
+    ),
+    (
+        "media_cluster_latency_p95",
+        "critical",
+        9.5,
+        "Media clustering p95 latency 9.5s on faiss",
+        "p95 of cluster_job_duration_seconds on backend faiss is 9.5s (warning above 5s, critical above "
+        "8s, for 10m). Check for an unexpected CPU fallback and pod resources.",
+    ),
+]
+
+
+def _find(registered: tuple[Pack, ...], name: str) -> tuple[Pack, AlertSpec]:
+    return next((p, a) for p in registered for a in p.alerts if a.name == name)
+
+
+def test_alert_texts_render_values_in_their_units(tmp_path):
+    registered = packs()
+    alerts, groups = [], []
+    for name, severity, level, summary, description in CASES:
+        pack, spec = _find(registered, name)
+        annotations = {"summary": summary, "description": description}
+        groups.append(pt.rendered_group(spec, severity, pack.team, pack.scenarios[name], level, annotations))
+        alerts.append((pack.team, spec))
+    tests = {"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": groups}
+    rules = pt.rules_document(alerts)
+    result = pt.run_promtool(tmp_path, rules, pt.rules_document(alerts, templates=False), tests)
+    assert result.ok, result.output
+
+
+def test_no_alert_text_prints_a_bare_value():
+    """Every value in a Prometheus alert's text goes through a formatting function (SQL alerts
+    round in their query: ROUND(..., 1), COUNT)."""
+    for pack in packs():
+        for spec in pack.alerts:
+            if spec.datasource == "prometheus":
+                for text in (spec.summary, spec.description):
+                    assert "{{ $values.B.Value }}" not in text, f"{pack.team}/{spec.name}: {text}"
