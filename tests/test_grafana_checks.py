@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from model.panels import panels
-from tests.conftest import STACKS, plan_of
+from tests.plans import STACKS, plan_of
 from tools import grafana_checks as gc
 from tools.grafana_checks.exceptions import SchemaException
 from tools.grafana_checks.interpolate import TimeContext, interpolate, variable_query
