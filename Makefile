@@ -92,3 +92,9 @@ plan-diff: $(VENV)/.installed
 .PHONY: bench
 bench: $(VENV)/.installed
 	$(PY) -m tools.bench $(BENCH_ARGS)
+
+# `make runbooks`: docs/runbooks/<team>.md -> build/runbooks/<team>.html + index.html, the site the
+# runbooks workflow publishes to GitHub Pages (every alert's runbook_url points into it).
+.PHONY: runbooks
+runbooks: $(VENV)/.installed
+	$(PY) -m tools.runbooks
