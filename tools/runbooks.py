@@ -193,7 +193,7 @@ def render_page(runbook: Runbook) -> str:
 
 def render_index(runbooks: Sequence[Runbook]) -> str:
     items = "".join(
-        f'<li><a href="{rb.page}">{html.escape(rb.title)}</a> ({len(rb.sections)} alerts)</li>\n'
+        f'<li><a href="{rb.page}">{html.escape(rb.title)}</a> ({len(rb.sections)} sections)</li>\n'
         for rb in runbooks
     )
     return _page("Runbooks", f"<main>\n<h1>Runbooks</h1>\n<p>One page per team, one section per alert.</p>\n"
