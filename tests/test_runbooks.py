@@ -67,10 +67,13 @@ class _SectionIds(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.ids: list[str] = []
+        self.fragments: list[str] = []  # links within the page: href="#..."
 
     def handle_starttag(self, tag, attrs):
         if tag == "section":
             self.ids.append(dict(attrs).get("id") or "")
+        if tag == "a" and (dict(attrs).get("href") or "").startswith("#"):
+            self.fragments.append(dict(attrs)["href"][1:])
 
 
 def read_site(directory: Path) -> dict[str, list[str]]:
@@ -81,6 +84,15 @@ def read_site(directory: Path) -> dict[str, list[str]]:
         parser.feed(page.read_text(encoding="utf-8"))
         site[page.stem] = parser.ids
     return site
+
+
+def broken_fragments(directory: Path) -> list[str]:
+    broken = []
+    for page in sorted(directory.glob("*.html")):
+        parser = _SectionIds()
+        parser.feed(page.read_text(encoding="utf-8"))
+        broken += [f"{page.name}: #{f}" for f in parser.fragments if f not in parser.ids]
+    return broken
 
 
 def unresolved(links: list[AlertLink], base: str, site: dict[str, list[str]]) -> list[str]:
@@ -154,6 +166,18 @@ def test_every_runbook_url_lands_on_a_section(stack, published):
 
 def test_every_section_belongs_to_an_alert(published):
     assert orphans(published, every_link()) == []
+
+
+def test_links_between_sections_resolve(tmp_path):
+    """ "As for [Availability SLO breach](#slo-availability)": the cross-references land too."""
+    runbooks.render(runbooks.SOURCE, tmp_path / "html")
+    assert broken_fragments(tmp_path / "html") == []
+    source = tmp_path / "md"
+    shutil.copytree(runbooks.SOURCE, source)
+    with (source / "clipper.md").open("a") as md:
+        md.write("\nSee [the job runbook](#job-stale-typo).\n")
+    runbooks.render(source, tmp_path / "planted")
+    assert broken_fragments(tmp_path / "planted") == ["clipper.html: #job-stale-typo"]
 
 
 def test_every_section_names_the_panel_its_alert_opens():
