@@ -274,6 +274,7 @@ def test_workflow_publishes_build_runbooks_with_least_privilege():
     on = doc.get("on", doc.get(True))
     assert on["push"]["branches"] == ["main"] and "docs/runbooks/**" in on["push"]["paths"]
     assert doc["permissions"] == {"contents": "read"}
+    assert "secrets." not in text, "publishing runbooks needs no secret"
     build, deploy = doc["jobs"]["build"], doc["jobs"]["deploy"]
     assert "permissions" not in build, "the build job keeps the read-only default"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}

@@ -51,7 +51,13 @@ def run_actionlint(*paths: Path, cwd: Path = ROOT) -> subprocess.CompletedProces
 
 
 def test_expected_workflows_exist():
-    assert {p.name for p in WORKFLOW_FILES} == {"pr.yml", "pr-comment.yml", "preview.yml", "deploy.yml"}
+    assert {p.name for p in WORKFLOW_FILES} == {
+        "pr.yml",
+        "pr-comment.yml",
+        "preview.yml",
+        "deploy.yml",
+        "runbooks.yml",
+    }
 
 
 def test_actionlint_and_shellcheck_pass_every_workflow():
