@@ -4,7 +4,8 @@ The links come from the offline plan of every stack (each rule's `runbook_url`, 
 panel annotations), never from a list kept here. They are resolved against the pages `make runbooks`
 renders, as GitHub Pages serves them: `<runbookBaseUrl>/<team>` is `<team>.html`, `#<anchor>` the
 id of one of its `<section>`s. A section no rule of any stack links to is an orphan. Each section
-also names the panel its alert links to, by the title and path the dashboard really has.
+also names its alerts, as notifications title them, and the panel they open, by the title and path
+the dashboard really has.
 """
 
 from __future__ import annotations
@@ -127,8 +128,9 @@ def orphans(site: dict[str, list[str]], links: list[AlertLink]) -> list[str]:
     return problems
 
 
-def panel_disagreements(links: list[AlertLink], books: tuple[runbooks.Runbook, ...]) -> list[str]:
-    """Each section names the panel its alerts link to: its title and its path, as the plan has them."""
+def disagreements(links: list[AlertLink], books: tuple[runbooks.Runbook, ...]) -> list[str]:
+    """Each section names its alerts as notifications show them (the rule title without the severity
+    suffix) and the panel they open: its title and its path, as the plan has them."""
     sections = {(book.team, s.anchor): s for book in books for s in book.sections}
     problems = []
     for link in links:
@@ -138,11 +140,10 @@ def panel_disagreements(links: list[AlertLink], books: tuple[runbooks.Runbook, .
         model = plan_of(link.stack).dashboards[link.dashboard_uid]
         title = next(p["title"] for p in panels(model) if p.get("id") == link.panel_id)
         path = f"/d/{link.dashboard_uid}?viewPanel={link.panel_id}"
-        for expected in (f"**{title}**", path):
+        alert = re.sub(r" \((critical|warning|info)\)$", "", link.rule)
+        for expected in (f"**{alert}**", f"**{title}**", path):
             if expected not in section.source:
-                problems.append(
-                    f"{link.team}#{section.anchor} ({link.rule}): does not name its panel {expected}"
-                )
+                problems.append(f"{link.team}#{section.anchor} ({link.rule}): does not name {expected}")
     return problems
 
 
@@ -180,8 +181,8 @@ def test_links_between_sections_resolve(tmp_path):
     assert broken_fragments(tmp_path / "planted") == ["clipper.html: #job-stale-typo"]
 
 
-def test_every_section_names_the_panel_its_alert_opens():
-    assert panel_disagreements(every_link(), runbooks.load()) == []
+def test_every_section_names_its_alerts_and_the_panel_they_open():
+    assert disagreements(every_link(), runbooks.load()) == []
 
 
 def test_a_wrong_anchor_team_or_base_is_caught(published):
@@ -199,7 +200,7 @@ def test_a_wrong_anchor_team_or_base_is_caught(published):
         assert len(problems) == 1 and bad.url in problems[0], (what, problems)
 
 
-def test_an_orphan_section_and_a_wrong_panel_are_caught(tmp_path):
+def test_an_orphan_section_a_wrong_panel_and_a_renamed_alert_are_caught(tmp_path):
     source = tmp_path / "md"
     shutil.copytree(runbooks.SOURCE, source)
     with (source / "clerk.md").open("a") as md:
@@ -210,7 +211,9 @@ def test_an_orphan_section_and_a_wrong_panel_are_caught(tmp_path):
     ]
     link = next(link for link in every_link() if link.panel_id != 1)
     moved = replace(link, panel_id=1)
-    assert any("viewPanel=1" in p for p in panel_disagreements([moved], runbooks.load(source)))
+    assert any("viewPanel=1" in p for p in disagreements([moved], runbooks.load(source)))
+    renamed = replace(link, rule="Renamed alert (critical)")
+    assert any("**Renamed alert**" in p for p in disagreements([renamed], runbooks.load(source)))
 
 
 def write(tmp_path: Path, text: str) -> Path:
