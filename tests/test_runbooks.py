@@ -170,7 +170,7 @@ def test_every_section_belongs_to_an_alert(published):
 
 
 def test_links_between_sections_resolve(tmp_path):
-    """ "As for [Availability SLO breach](#slo-availability)": the cross-references land too."""
+    """Cross-references between sections, e.g. `[Availability SLO breach](#slo-availability)`, land."""
     runbooks.render(runbooks.SOURCE, tmp_path / "html")
     assert broken_fragments(tmp_path / "html") == []
     source = tmp_path / "md"
