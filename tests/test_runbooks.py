@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from model.panels import panels
-from tests.conftest import STACKS, plan_of
+from tests.plans import STACKS, plan_of
 from tools import runbooks
 from tools.plan import read_stack_config
 
