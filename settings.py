@@ -72,11 +72,11 @@ class PostgresSettings:
     tables: tuple[str, ...] = ("sites",)
     connection_limit: int = 10
     statement_timeout_s: int = 30
+    idle_in_transaction_timeout_s: int = 60
+    lock_timeout_s: int = 5
     query_timeout_s: int = 30
     max_open_connections: int = 5
     version: int = 14
-    # PostgreSQL 14 and older let every role CREATE in schema public; revoke it (15's default).
-    revoke_public_create: bool = True
 
 
 @dataclass(frozen=True)
@@ -397,11 +397,19 @@ def _postgres(r: _Reader, tls_required: bool) -> PostgresSettings | None:
         tables=r.field(s, p, "tables", table_list, "'[\"sites\"]'", default=("sites",)),
         connection_limit=r.field(s, p, "connectionLimit", int_between(1, 100), "10", default=10),
         statement_timeout_s=r.field(s, p, "statementTimeout", seconds, "30s", default=30),
+        idle_in_transaction_timeout_s=r.field(s, p, "idleInTransactionTimeout", seconds, "60s", default=60),
+        lock_timeout_s=r.field(s, p, "lockTimeout", seconds, "5s", default=5),
         query_timeout_s=r.field(s, p, "queryTimeout", seconds, "30s", default=30),
         max_open_connections=r.field(s, p, "maxOpenConnections", int_between(1, 100), "5", default=5),
         version=r.field(s, p, "version", int_between(14, 18), "14", default=14),
-        revoke_public_create=r.field(s, p, "revokePublicCreate", boolean, "true", default=True),
     )
+    if "revokePublicCreate" in s:
+        r.unwanted(
+            f"{p}.revokePublicCreate",
+            "PUBLIC's privileges on the schema are no longer managed by this program (README: "
+            "'What the role cannot be stopped from'); forget the old grant first with "
+            "`pulumi state delete` as the README shows, then remove the key",
+        )
     if tls_required and values["sslmode"] is not None and values["sslmode"] not in SECURE_SSL_MODES:
         r.problem(
             f"{p}.sslmode", "must encrypt (require, verify-ca or verify-full) in this environment", "require"

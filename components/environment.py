@@ -8,7 +8,7 @@ import pulumi
 
 from components.datasources import DataSources
 from components.notifications import Notifications
-from components.postgres_role import ReadOnlyRole
+from components.postgres_role import ReadOnlyRole, RoleSpec
 from components.providers import create_providers
 from components.team import TeamMonitoring
 from model.datasources import UIDS
@@ -39,7 +39,14 @@ class ObservabilityEnvironment(pulumi.ComponentResource):
     ):
         super().__init__("observability:index:Environment", name, None, opts)
         providers = create_providers(settings, parent=self)
-        role = ReadOnlyRole(f"{name}-readonly", settings, providers, pulumi.ResourceOptions(parent=self))
+        role = ReadOnlyRole(
+            f"{name}-readonly",
+            RoleSpec.from_settings(settings),
+            providers.postgresql,
+            providers.random,
+            providers.kubernetes,
+            pulumi.ResourceOptions(parent=self),
+        )
         datasources = DataSources(
             f"{name}-datasources",
             settings,

@@ -1,0 +1,121 @@
+"""Per-role PostgreSQL settings the PostgreSQL provider has no input for (`ALTER ROLE ... SET`).
+
+pulumi-postgresql's Role sets `statement_timeout` and `idle_in_transaction_session_timeout` but
+not `default_transaction_read_only` or `lock_timeout`. `RoleSettings` sets exactly the listed
+parameters on one role and, on delete, RESETs exactly those: it never touches another role or a
+parameter it did not set. The setting names and values are plain inputs, so the offline plan shows
+them. The admin password arrives as a secret input at run time; the provider object itself holds
+nothing (it is pickled into the state by reference to this module).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi.dynamic as dynamic
+
+# The parameters this resource may set: user-settable ones that narrow what a session does.
+ALLOWED_PARAMETERS = frozenset({"default_transaction_read_only", "lock_timeout"})
+
+
+def _connect(props: Mapping[str, Any]):
+    import psycopg  # imported where it runs: the offline plan never connects
+
+    return psycopg.connect(
+        host=props["host"],
+        port=int(props["port"]),
+        dbname=props["database"],
+        user=props["user"],
+        password=props["password"],
+        sslmode=props["sslmode"],
+        connect_timeout=15,
+        autocommit=True,
+    )
+
+
+def _apply(props: Mapping[str, Any], set_: Mapping[str, str], reset: list[str]) -> None:
+    from psycopg import errors, sql
+
+    role = sql.Identifier(props["role"])
+    with _connect(props) as conn:
+        for name in sorted(reset):
+            try:
+                conn.execute(sql.SQL("ALTER ROLE {} RESET {}").format(role, sql.Identifier(name)))
+            except errors.UndefinedObject:
+                pass  # the role is gone already: nothing left to reset
+        for name, value in sorted(set_.items()):
+            conn.execute(
+                sql.SQL("ALTER ROLE {} SET {} = {}").format(role, sql.Identifier(name), sql.Literal(value))
+            )
+
+
+def _check(settings: Mapping[str, str]) -> None:
+    unknown = set(settings) - ALLOWED_PARAMETERS
+    if unknown:
+        raise ValueError(f"RoleSettings manages only {sorted(ALLOWED_PARAMETERS)}, not {sorted(unknown)}")
+
+
+class RoleSettingsProvider(dynamic.ResourceProvider):
+    """ALTER ROLE <role> SET/RESET for the listed parameters, as the admin the inputs name."""
+
+    # The provider captures nothing, so its serialised form is a plain reference to this class
+    # (deterministic, readable in the plan); it would turn secret if it ever captured a secret.
+    serialize_as_secret_always = False
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        _check(props["settings"])
+        _apply(props, props["settings"], reset=[])
+        return dynamic.CreateResult(id_=props["role"], outs=props)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        changed = [k for k in ("role", "settings") if olds.get(k) != news.get(k)]
+        return dynamic.DiffResult(
+            changes=bool(changed),
+            replaces=["role"] if "role" in changed else [],
+            delete_before_replace=True,
+        )
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        _check(news["settings"])
+        dropped = [k for k in olds["settings"] if k not in news["settings"]]
+        _apply(news, news["settings"], reset=dropped)
+        return dynamic.UpdateResult(outs=news)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        _apply(props, {}, reset=list(props["settings"]))
+
+
+class RoleSettings(dynamic.Resource):
+    """`ALTER ROLE role SET name = value` for each of `settings`; RESET on delete."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        role: pulumi.Input[str],
+        settings: Mapping[str, str],
+        host: str,
+        port: int,
+        database: str,
+        user: str,
+        password: pulumi.Input[str],
+        sslmode: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        _check(settings)
+        props = {
+            "role": role,
+            "settings": dict(settings),
+            "host": host,
+            "port": port,
+            "database": database,
+            "user": user,
+            "password": pulumi.Output.secret(password),
+            "sslmode": sslmode,
+        }
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=["password"])
+        super().__init__(
+            RoleSettingsProvider(), name, props, pulumi.ResourceOptions.merge(secret_outputs, opts)
+        )
