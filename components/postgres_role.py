@@ -77,6 +77,25 @@ class RoleSpec:
         return {"default_transaction_read_only": "on", "lock_timeout": f"{self.lock_timeout_s}s"}
 
 
+def session_defaults(
+    name: str, spec: RoleSpec, role: pulumi.Input[str], opts: pulumi.ResourceOptions
+) -> RoleSettings:
+    """The role's defaults the PostgreSQL provider has no input for, set as the admin."""
+    return RoleSettings(
+        name,
+        role=role,
+        settings=spec.session_defaults(),
+        grantable={"database": spec.database, "schema": spec.schema, "tables": list(spec.tables)},
+        host=spec.host,
+        port=spec.port,
+        database=spec.database,
+        user=spec.admin_user,
+        password=spec.admin_password,
+        sslmode=spec.sslmode,
+        opts=opts,
+    )
+
+
 class ReadOnlyRole(pulumi.ComponentResource):
     password: pulumi.Output[str]
     role_name: pulumi.Output[str]
@@ -117,7 +136,13 @@ class ReadOnlyRole(pulumi.ComponentResource):
             replication=False,
             opts=pulumi.ResourceOptions(provider=postgresql_provider, **kept),
         )
-        after_role = pulumi.ResourceOptions(provider=postgresql_provider, depends_on=[role], **kept)
+        # Sets the role defaults, after checking that the admin may grant what the Grants grant.
+        role_settings = session_defaults(
+            f"{name}-settings", spec, role.name, pulumi.ResourceOptions(depends_on=[role], **kept)
+        )
+        after_role = pulumi.ResourceOptions(
+            provider=postgresql_provider, depends_on=[role, role_settings], **kept
+        )
         grants = [
             postgresql.Grant(
                 f"{name}-connect",
@@ -147,18 +172,6 @@ class ReadOnlyRole(pulumi.ComponentResource):
                 opts=after_role,
             ),
         ]
-        RoleSettings(
-            f"{name}-settings",
-            role=role.name,
-            settings=spec.session_defaults(),
-            host=spec.host,
-            port=spec.port,
-            database=spec.database,
-            user=spec.admin_user,
-            password=spec.admin_password,
-            sslmode=spec.sslmode,
-            opts=pulumi.ResourceOptions(depends_on=[role], **kept),
-        )
         if spec.kubernetes_secret and kubernetes_provider:
             ks = spec.kubernetes_secret
             k8s.core.v1.Secret(

@@ -6,10 +6,15 @@ parameters on one role and, on delete, RESETs exactly those: it never touches an
 parameter it did not set. The setting names and values are plain inputs, so the offline plan shows
 them. The admin password arrives as a secret input at run time; the provider object itself holds
 nothing (it is pickled into the state by reference to this module).
+
+Before it sets anything it checks that the admin may grant what the role's Grants will grant
+(`grantable`): a GRANT by a role without that right is only a warning in PostgreSQL, so the Grant
+would change nothing and show the same diff on every preview. Failing here names the fix instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,14 +46,51 @@ def _apply(props: Mapping[str, Any], set_: Mapping[str, str], reset: list[str]) 
     role = sql.Identifier(props["role"])
     with _connect(props) as conn:
         for name in sorted(reset):
-            try:
+            with contextlib.suppress(errors.UndefinedObject):  # the role is gone: nothing to reset
                 conn.execute(sql.SQL("ALTER ROLE {} RESET {}").format(role, sql.Identifier(name)))
-            except errors.UndefinedObject:
-                pass  # the role is gone already: nothing left to reset
         for name, value in sorted(set_.items()):
             conn.execute(
                 sql.SQL("ALTER ROLE {} SET {} = {}").format(role, sql.Identifier(name), sql.Literal(value))
             )
+
+
+def _missing_grant_rights(conn, grantable: Mapping[str, Any]) -> list[str]:
+    """What the connected admin may not grant, each with the one-off command that fixes it."""
+    database, schema = grantable["database"], grantable["schema"]
+    checks = [
+        (
+            "has_database_privilege(%s, 'CONNECT WITH GRANT OPTION')",
+            database,
+            f"CONNECT ON DATABASE {database}",
+        ),
+        ("has_schema_privilege(%s, 'USAGE WITH GRANT OPTION')", schema, f"USAGE ON SCHEMA {schema}"),
+    ]
+    for table in grantable["tables"]:
+        checks.append(
+            (
+                "has_table_privilege(%s, 'SELECT WITH GRANT OPTION')",
+                f'"{schema}"."{table}"',
+                f"SELECT ON {schema}.{table}",
+            )
+        )
+    missing = []
+    for function, target, privilege in checks:
+        (granted,) = conn.execute(f"SELECT {function}", [target]).fetchone()
+        if not granted:
+            missing.append(f"GRANT {privilege} TO {grantable['admin']} WITH GRANT OPTION;")
+    return missing
+
+
+def _check_grantable(props: Mapping[str, Any]) -> None:
+    with _connect(props) as conn:
+        missing = _missing_grant_rights(conn, props["grantable"])
+    if missing:
+        raise RuntimeError(
+            f"{props['user']} may not grant what role {props['role']} needs, so PostgreSQL would only warn "
+            "and change nothing. As the owner of these objects (on PostgreSQL 14 the owner of schema "
+            "public is the bootstrap superuser), run once in database "
+            f"{props['grantable']['database']}: " + " ".join(missing)
+        )
 
 
 def _check(settings: Mapping[str, str]) -> None:
@@ -66,11 +108,12 @@ class RoleSettingsProvider(dynamic.ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         _check(props["settings"])
+        _check_grantable(props)
         _apply(props, props["settings"], reset=[])
         return dynamic.CreateResult(id_=props["role"], outs=props)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        changed = [k for k in ("role", "settings") if olds.get(k) != news.get(k)]
+        changed = [k for k in ("role", "settings", "grantable") if olds.get(k) != news.get(k)]
         return dynamic.DiffResult(
             changes=bool(changed),
             replaces=["role"] if "role" in changed else [],
@@ -79,6 +122,7 @@ class RoleSettingsProvider(dynamic.ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         _check(news["settings"])
+        _check_grantable(news)
         dropped = [k for k in olds["settings"] if k not in news["settings"]]
         _apply(news, news["settings"], reset=dropped)
         return dynamic.UpdateResult(outs=news)
@@ -96,6 +140,7 @@ class RoleSettings(dynamic.Resource):
         *,
         role: pulumi.Input[str],
         settings: Mapping[str, str],
+        grantable: Mapping[str, Any],
         host: str,
         port: int,
         database: str,
@@ -108,6 +153,7 @@ class RoleSettings(dynamic.Resource):
         props = {
             "role": role,
             "settings": dict(settings),
+            "grantable": {**grantable, "admin": user},
             "host": host,
             "port": port,
             "database": database,

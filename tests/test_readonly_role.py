@@ -1,232 +1,187 @@
-"""The read-only role exactly as the program declares it, on a real PostgreSQL: it reads `sites` only.
-
-The role and its grants come from the prod offline plan (`plan_of("prod")`) and are translated to
-the SQL the PostgreSQL provider runs. The translator refuses inputs it does not know, so a new
-privilege in the program cannot slip past these tests unexamined.
-"""
+"""The read-only role exactly as the prod plan declares it, on PostgreSQL 14 defaults with a
+non-superuser admin: it reads `sites` and nothing else, writes nothing anywhere by default, and
+its timeouts are in effect. See tests/readonly_role.py for how the plan becomes SQL."""
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 from psycopg import errors, sql
 
+from components.role_settings import RoleSettingsProvider
 from tests.plans import plan_of
-from tools.plan import SECRET
-
-if TYPE_CHECKING:
-    from tools.engines.postgres import PostgresServer
+from tests.readonly_role import (
+    PASSWORD,
+    DeclaredRole,
+    assert_read_only,
+    connect_as_role,
+    create,
+    destroy,
+    execute_as_admin,
+    grant_sql,
+    role_attributes,
+    role_defaults,
+    role_sql,
+    settings_props,
+)
+from tools.engines.clerk_database import ADMIN, PREREQUISITE, SITES_ROWS, ClerkDatabase, clerk_database
 
 pytest_plugins = ["tools.engines.postgres"]
 
-ROLE = "postgresql:index/role:Role"
-GRANT = "postgresql:index/grant:Grant"
-PASSWORD = "test-only-password-5b7e"  # stands in for the generated one, "[secret]" in the plan
-SITES_ROWS = 3
 
-# Role inputs -> CREATE ROLE options (False gives the NO... form).
-ROLE_FLAGS = {
-    "login": "LOGIN",
-    "superuser": "SUPERUSER",
-    "createDatabase": "CREATEDB",
-    "createRole": "CREATEROLE",
-    "inherit": "INHERIT",
-    "replication": "REPLICATION",
-    "bypassRowLevelSecurity": "BYPASSRLS",
-}
-# Role inputs the provider applies as per-role settings (ALTER ROLE ... SET).
-ROLE_SETTINGS = {
-    "statementTimeout": "statement_timeout",
-    "idleInTransactionSessionTimeout": "idle_in_transaction_session_timeout",
-}
-GRANT_TARGETS = {"database": "DATABASE", "schema": "SCHEMA"}
-
-
-def role_sql(inputs: dict[str, Any]) -> list[sql.Composed]:
-    """What the provider runs for a postgresql.Role."""
-    name = sql.Identifier(inputs["name"])
-    options: list[sql.Composable] = []
-    settings: list[sql.Composed] = []
-    for key, value in inputs.items():
-        if key == "name":
-            continue
-        if key in ROLE_FLAGS:
-            options.append(sql.SQL(("" if value else "NO") + ROLE_FLAGS[key]))
-        elif key == "connectionLimit":
-            options.append(sql.SQL("CONNECTION LIMIT {}").format(sql.Literal(int(value))))
-        elif key == "password":
-            assert value == SECRET, "the role's password must reach the engine marked secret"
-            options.append(sql.SQL("PASSWORD {}").format(sql.Literal(PASSWORD)))
-        elif key in ROLE_SETTINGS:
-            setting = sql.Identifier(ROLE_SETTINGS[key])
-            settings.append(
-                sql.SQL("ALTER ROLE {} SET {} = {}").format(name, setting, sql.Literal(int(value)))
-            )
-        else:
-            raise AssertionError(
-                f"the test does not know Role input {key!r}: translate it before trusting it"
-            )
-    return [sql.SQL("CREATE ROLE {} {}").format(name, sql.SQL(" ").join(options)), *settings]
-
-
-def grant_sql(inputs: dict[str, Any]) -> list[sql.Composed]:
-    """What the provider runs for a postgresql.Grant: revoke everything, grant exactly the list."""
-    known = {"database", "role", "schema", "objectType", "objects", "privileges", "withGrantOption"}
-    assert set(inputs) <= known, f"the test does not know Grant inputs {set(inputs) - known}"
-    kind, objects = inputs["objectType"], inputs.get("objects", [])
-    if kind in GRANT_TARGETS:
-        assert not objects, f"{kind} grants name no objects"
-        target_name = inputs["database"] if kind == "database" else inputs["schema"]
-        target = sql.SQL(f"{GRANT_TARGETS[kind]} {{}}").format(sql.Identifier(target_name))
-    elif kind == "table" and objects:
-        target = sql.SQL("TABLE {}").format(
-            sql.SQL(", ").join(sql.Identifier(inputs["schema"], obj) for obj in objects)
-        )
-    elif kind == "table":
-        target = sql.SQL("ALL TABLES IN SCHEMA {}").format(sql.Identifier(inputs["schema"]))
-    else:
-        raise AssertionError(f"the test does not know grants on {kind!r}")
-    grantee = sql.SQL("PUBLIC") if inputs["role"] == "public" else sql.Identifier(inputs["role"])
-    return [
-        sql.SQL("REVOKE ALL ON {} FROM {}").format(target, grantee),
-        sql.SQL("GRANT {} ON {} TO {}{}").format(
-            sql.SQL(", ").join(sql.SQL(p) for p in inputs["privileges"]),
-            target,
-            grantee,
-            sql.SQL(" WITH GRANT OPTION" if inputs.get("withGrantOption") else ""),
-        ),
-    ]
-
-
-@dataclass(frozen=True)
-class ReadOnlyRole:
-    server: PostgresServer
-    name: str
-    database: str
-    connection_limit: int
-    statement_timeout_ms: int
-
-    def connect(self, **kwargs) -> psycopg.Connection:
-        return self.server.connect_as(self.name, PASSWORD, self.database, autocommit=True, **kwargs)
+@pytest.fixture(scope="module")
+def declared() -> DeclaredRole:
+    return DeclaredRole.from_plan(plan_of("prod").plan["resources"])
 
 
 @pytest.fixture(scope="module")
-def plan_resources() -> list[dict[str, Any]]:
-    return plan_of("prod").plan["resources"]
+def db(postgres_server, declared) -> Iterator[ClerkDatabase]:
+    (database,) = {g["database"] for g in declared.grants}
+    with clerk_database(postgres_server, database, other_roles=(declared.name,)) as db:
+        db.app_works()
+        create(db, declared)
+        yield db
 
 
-@pytest.fixture(scope="module")
-def readonly(postgres_server, plan_resources) -> Iterator[ReadOnlyRole]:
-    declared = {r["type"] for r in plan_resources if r["type"].startswith("postgresql:")}
-    assert declared == {ROLE, GRANT}, f"translate these PostgreSQL resources too: {declared - {ROLE, GRANT}}"
-    (role,) = [r["inputs"] for r in plan_resources if r["type"] == ROLE]
-    grants = [r["inputs"] for r in plan_resources if r["type"] == GRANT]
-    (database,) = {g["database"] for g in grants}
-
-    postgres_server.create_database(database)
-    with postgres_server.connect(database) as admin:
-        admin.execute("CREATE TABLE sites (id serial PRIMARY KEY, subdomain text NOT NULL)")
-        admin.execute(
-            "INSERT INTO sites (subdomain) SELECT 'site-' || n FROM generate_series(1, %s) n", [SITES_ROWS]
-        )
-        admin.execute("CREATE TABLE users_secret (id serial PRIMARY KEY, email text)")
-        admin.execute("INSERT INTO users_secret (email) VALUES ('someone@example.com')")
-        with postgres_server.connect() as cluster:
-            cluster.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role["name"])))
-            for statement in role_sql(role):
-                cluster.execute(statement)
-        admin.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")  # what PostgreSQL 14 starts with
-        for grant in grants:
-            for statement in grant_sql(grant):
-                admin.execute(statement)
-    yield ReadOnlyRole(
-        server=postgres_server,
-        name=role["name"],
-        database=database,
-        connection_limit=role["connectionLimit"],
-        statement_timeout_ms=role["statementTimeout"],
-    )
-    with postgres_server.connect() as cluster:
-        cluster.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database)))
-        cluster.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role["name"])))
+def test_the_plan_declares_the_seeds_role(declared):
+    assert declared.name == "grafana_readonly"
+    assert declared.settings["database"] == "clerk"
+    assert declared.role["statementTimeout"] == 30_000  # the seed's query timeout
 
 
-def test_the_plan_declares_the_seeds_role(readonly):
-    assert readonly.name == "grafana_readonly"
-    assert readonly.database == "clerk"
-    assert readonly.statement_timeout_ms == 30_000  # the seed's query timeout
-
-
-def test_logs_in_with_its_password_only(readonly, postgres_server):
-    with readonly.connect() as conn:
-        assert conn.execute("SELECT current_user").fetchone() == (readonly.name,)
+def test_logs_in_with_its_password_only(db, declared):
+    with connect_as_role(db, declared.name) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (declared.name,)
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-        postgres_server.connect_as(readonly.name, "wrong-" + PASSWORD, readonly.database)
+        db.server.connect_as(declared.name, "wrong-" + PASSWORD, db.name)
 
 
-def test_reads_sites(readonly):
-    with readonly.connect() as conn:
-        assert conn.execute("SELECT COUNT(*) FROM sites").fetchone() == (SITES_ROWS,)
+def test_reads_sites_and_cannot_write_anything(db, declared):
+    with connect_as_role(db, declared.name) as conn:
+        assert conn.execute("SELECT count(*) FROM sites").fetchone() == (SITES_ROWS,)
+    assert_read_only(db, declared.name, ["sites"])
 
 
-@pytest.mark.parametrize(
-    "statement",
-    [
-        "INSERT INTO sites (subdomain) VALUES ('evil')",
-        "UPDATE sites SET subdomain = 'evil'",
-        "DELETE FROM sites",
-        "TRUNCATE sites",
-        "SELECT * FROM users_secret",
-        "CREATE TABLE public.mine (id int)",
-        "CREATE SCHEMA mine",
-    ],
-)
-def test_may_do_nothing_else(readonly, statement):
-    with readonly.connect() as conn, pytest.raises(errors.InsufficientPrivilege):
-        conn.execute(statement)
+def test_the_security_definer_function_deletes_nothing(db, declared):
+    """purge_sites() runs with its owner's rights, but inside the role's read-only transaction."""
+    with connect_as_role(db, declared.name) as conn, pytest.raises(errors.ReadOnlySqlTransaction):
+        conn.execute("SELECT purge_sites()")
+    with db.as_admin() as admin:
+        assert admin.execute("SELECT count(*) FROM sites").fetchone() == (SITES_ROWS,)
 
 
-def test_statement_timeout_is_the_plans(readonly):
-    with readonly.connect() as conn:
-        assert conn.execute("SHOW statement_timeout").fetchone() == ("30s",)
+def test_role_attributes(db, declared):
+    assert role_attributes(db, declared.name) == {
+        "rolsuper": False,
+        "rolinherit": False,
+        "rolcreaterole": False,
+        "rolcreatedb": False,
+        "rolreplication": False,
+        "rolbypassrls": False,
+        "rolconnlimit": declared.role["connectionLimit"],
+        "rolcanlogin": True,
+    }
+
+
+def test_role_defaults_are_the_plans(db, declared):
+    assert declared.settings["settings"] == {"default_transaction_read_only": "on", "lock_timeout": "5s"}
+    assert role_defaults(db, declared.name) == {
+        "default_transaction_read_only": "on",
+        "statement_timeout": "30s",
+        "idle_in_transaction_session_timeout": "1min",
+        "lock_timeout": "5s",
+    }
 
 
 @contextlib.contextmanager
-def role_statement_timeout(readonly: ReadOnlyRole, milliseconds: int) -> Iterator[None]:
-    with readonly.server.connect() as admin:
-        alter = sql.SQL("ALTER ROLE {} SET statement_timeout = {}")
-        admin.execute(alter.format(sql.Identifier(readonly.name), sql.Literal(milliseconds)))
+def role_setting(db: ClerkDatabase, role: str, name: str, value: str) -> Iterator[None]:
+    """The same role-level setting, scaled down so the suite does not wait for the real value."""
+    alter = sql.SQL("ALTER ROLE {} SET {} = {}")
+    with db.as_admin() as admin:
+        (previous,) = admin.execute(
+            "SELECT split_part(c, '=', 2) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole, "
+            "unnest(s.setconfig) c WHERE r.rolname = %s AND split_part(c, '=', 1) = %s",
+            [role, name],
+        ).fetchone()
+        admin.execute(alter.format(sql.Identifier(role), sql.Identifier(name), sql.Literal(value)))
         try:
             yield
         finally:
-            admin.execute(
-                alter.format(sql.Identifier(readonly.name), sql.Literal(readonly.statement_timeout_ms))
-            )
+            admin.execute(alter.format(sql.Identifier(role), sql.Identifier(name), sql.Literal(previous)))
 
 
-def test_statement_timeout_cancels_a_long_query(readonly):
-    """The same role-level setting, scaled down to 200 ms so the suite does not sleep 31 s; the
-    plan's 30 s is what test_statement_timeout_is_the_plans reads back."""
-    with role_statement_timeout(readonly, 200), readonly.connect() as conn:
+def test_statement_timeout_cancels_a_long_query(db, declared):
+    with (
+        role_setting(db, declared.name, "statement_timeout", "200ms"),
+        connect_as_role(db, declared.name) as conn,
+    ):
         with pytest.raises(errors.QueryCanceled, match="statement timeout"):
             conn.execute("SELECT pg_sleep(1)")
         assert conn.execute("SELECT 1").fetchone() == (1,)  # the session survives for the next query
 
 
-def test_connection_limit(readonly):
+def test_idle_in_transaction_timeout_ends_the_session(db, declared):
+    setting = ("idle_in_transaction_session_timeout", "200ms")
+    with role_setting(db, declared.name, *setting), connect_as_role(db, declared.name) as conn:
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM sites")
+        time.sleep(0.6)
+        with pytest.raises(errors.IdleInTransactionSessionTimeout):
+            conn.execute("SELECT 1")
+
+
+def test_lock_timeout_gives_up_behind_a_migration(db, declared):
+    """A migration holding sites' exclusive lock makes Grafana's query fail fast, not queue."""
+    with role_setting(db, declared.name, "lock_timeout", "200ms"), db.as_admin() as migration:
+        migration.execute("BEGIN")
+        migration.execute("LOCK TABLE sites IN ACCESS EXCLUSIVE MODE")
+        with connect_as_role(db, declared.name) as conn, pytest.raises(errors.LockNotAvailable):
+            conn.execute("SELECT count(*) FROM sites")
+        migration.execute("ROLLBACK")
+
+
+def test_connection_limit(db, declared):
     with contextlib.ExitStack() as stack:
-        for _ in range(readonly.connection_limit):
-            stack.enter_context(readonly.connect())
+        for _ in range(declared.role["connectionLimit"]):
+            stack.enter_context(connect_as_role(db, declared.name))
         with pytest.raises(psycopg.OperationalError, match="too many connections for role"):
-            readonly.connect()
+            connect_as_role(db, declared.name)
 
 
-def test_cannot_create_tables_under_postgres14_defaults(readonly):
-    """The fixture granted CREATE to PUBLIC before applying the plan, as PostgreSQL 14 starts."""
-    with readonly.connect() as conn, pytest.raises(errors.InsufficientPrivilege):
-        conn.execute("CREATE TABLE public.mine (id int)")
+def test_the_application_still_works(db):
+    db.app_works()
+
+
+def test_grants_need_the_prerequisite_on_postgres14(declared, db):
+    """Without the one-off GRANT ... WITH GRANT OPTION on schema public, PostgreSQL only warns and
+    grants nothing (a silent no-op and a permanent diff): RoleSettings refuses, naming the fix."""
+    renamed = declared.renamed("grafana_readonly_check")
+    (usage,) = [g for g in renamed.grants if g["objectType"] == "schema"]
+    with db.as_superuser() as su:
+        su.execute(f"REVOKE USAGE ON SCHEMA public FROM {ADMIN} CASCADE")  # and what it granted
+    try:
+        execute_as_admin(db, role_sql(renamed.role))
+        warnings = execute_as_admin(db, grant_sql(usage))
+        assert 'no privileges were granted for "public"' in warnings
+        fix = f"GRANT USAGE ON SCHEMA public TO {ADMIN} WITH GRANT OPTION"
+        with pytest.raises(RuntimeError, match=fix):
+            RoleSettingsProvider().create(settings_props(db, renamed.settings))
+    finally:
+        with db.as_superuser() as su:
+            su.execute(PREREQUISITE)
+            su.execute("DROP ROLE IF EXISTS grafana_readonly_check")
+        (usage,) = [g for g in declared.grants if g["objectType"] == "schema"]
+        execute_as_admin(db, grant_sql(usage))
+    assert_read_only(db, declared.name, ["sites"])
+    db.app_works()
+
+
+def test_destroy_in_an_unprotected_stack_leaves_nothing_behind(db, declared):
+    """Last: drop everything as the provider would, and the application carries on."""
+    destroy(db, declared)
+    assert role_attributes(db, declared.name) == {}
+    db.app_works()
