@@ -4,7 +4,9 @@ its timeouts are in effect. See tests/readonly_role.py for how the plan becomes 
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import pickletools
 import time
 from collections.abc import Iterator
 
@@ -13,8 +15,10 @@ import pytest
 from psycopg import errors, sql
 
 from components.role_settings import RoleSettingsProvider
+from settings import SettingsError
 from tests.plans import plan_of
 from tests.readonly_role import (
+    DYNAMIC,
     PASSWORD,
     DeclaredRole,
     assert_read_only,
@@ -29,6 +33,7 @@ from tests.readonly_role import (
     settings_props,
 )
 from tools.engines.clerk_database import ADMIN, PREREQUISITE, SITES_ROWS, ClerkDatabase, clerk_database
+from tools.plan import SECRET, read_stack_config, render_plan
 
 pytest_plugins = ["tools.engines.postgres"]
 
@@ -185,3 +190,42 @@ def test_destroy_in_an_unprotected_stack_leaves_nothing_behind(db, declared):
     destroy(db, declared)
     assert role_attributes(db, declared.name) == {}
     db.app_works()
+
+
+def test_a_stack_still_asking_to_manage_publics_grant_is_refused():
+    """The old key would have the program drop the PUBLIC grant: refused, with the fix, before any
+    resource is registered."""
+    registered: list = []
+    postgres = {**read_stack_config("staging")["observability:postgres"], "revokePublicCreate": True}
+    with pytest.raises(SettingsError) as refused:
+        render_plan("staging", config_overrides={"observability:postgres": postgres}, registered=registered)
+    (problem,) = refused.value.problems
+    assert problem.key == "observability:postgres.revokePublicCreate"
+    assert "pulumi state delete" in problem.message
+    assert (
+        problem.fix == "pulumi config rm --path 'observability:postgres.revokePublicCreate' --stack staging"
+    )
+    assert not [r for r in registered if r["type"].startswith("postgresql:")]
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_plan_shows_the_role_settings_and_no_secret(stack):
+    """Names and values as plain inputs; the password marked secret; the dynamic provider serialised
+    as a bare reference to its class (deterministic, nothing captured)."""
+    (settings,) = [
+        r
+        for r in plan_of(stack).plan["resources"]
+        if r["type"] == DYNAMIC and r["name"].endswith("-settings")
+    ]
+    inputs = settings["inputs"]
+    assert inputs["settings"] == {"default_transaction_read_only": "on", "lock_timeout": "5s"}
+    assert inputs["password"] == SECRET
+    assert inputs["grantable"] == {
+        "admin": "pulumi_admin",
+        "database": "clerk",
+        "schema": "public",
+        "tables": ["sites"],
+    }
+    pickled = base64.b64decode(inputs["__provider"])
+    strings = [arg for op, arg, _ in pickletools.genops(pickled) if isinstance(arg, str)]
+    assert strings == ["components.role_settings", "RoleSettingsProvider"]
