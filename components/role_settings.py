@@ -113,7 +113,10 @@ class RoleSettingsProvider(dynamic.ResourceProvider):
         return dynamic.CreateResult(id_=props["role"], outs=props)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        changed = [k for k in ("role", "settings", "grantable") if olds.get(k) != news.get(k)]
+        # Connection details count too: delete and update use the ones kept in the state, so a
+        # rotated admin password must reach it (an update that re-applies the same settings).
+        keys = (set(olds) | set(news)) - {"__provider"}
+        changed = sorted(k for k in keys if olds.get(k) != news.get(k))
         return dynamic.DiffResult(
             changes=bool(changed),
             replaces=["role"] if "role" in changed else [],

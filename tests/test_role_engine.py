@@ -48,6 +48,7 @@ PROJECT = "observability-role-engine"
 STACK = "engine"
 RENAMED = "grafana_readonly_v2"
 PASSPHRASE = "test-only-passphrase-1a9e"
+ROTATED_PASSWORD = "test-only-rotated-password-77b0"
 
 
 @pytest.fixture(scope="module")
@@ -205,8 +206,17 @@ def test_lifecycle_under_the_real_engine(stack, db, declared, toolchain):
     assert db.access_snapshot(declared.name, RENAMED) == untouched
     stack.preview(expect_no_changes=True, on_output=print)
 
+    # The admin password rotates: an update that keeps the new one for the next delete.
+    with db.as_superuser() as su:
+        su.execute(f"ALTER ROLE {ADMIN} PASSWORD '{ROTATED_PASSWORD}'")
+    stack.set_config("adminPassword", auto.ConfigValue(ROTATED_PASSWORD, secret=True))
+    assert changes(stack.up(on_output=print)) == {"update": 1}
+    assert ROTATED_PASSWORD not in json.dumps(state_file(stack))
+
     # pulumi destroy: the defaults go, the role (managed by the provider) and everyone else stay.
     assert changes(stack.destroy(on_output=print)) == {"delete": 2}
+    with db.as_superuser() as su:
+        su.execute(f"ALTER ROLE {ADMIN} PASSWORD '{ADMIN_PASSWORD}'")
     assert role_defaults(db, RENAMED)["default_transaction_read_only"] == "off"
     db.app_works()
     assert db.access_snapshot(declared.name, RENAMED) == untouched
