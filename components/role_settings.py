@@ -54,7 +54,7 @@ def _apply(props: Mapping[str, Any], set_: Mapping[str, str], reset: list[str]) 
             )
 
 
-def _missing_grant_rights(conn, grantable: Mapping[str, Any]) -> list[str]:
+def missing_grant_rights(conn, grantable: Mapping[str, Any]) -> list[str]:
     """What the connected admin may not grant, each with the one-off command that fixes it."""
     database, schema = grantable["database"], grantable["schema"]
     checks = [
@@ -83,7 +83,7 @@ def _missing_grant_rights(conn, grantable: Mapping[str, Any]) -> list[str]:
 
 def _check_grantable(props: Mapping[str, Any]) -> None:
     with _connect(props) as conn:
-        missing = _missing_grant_rights(conn, props["grantable"])
+        missing = missing_grant_rights(conn, props["grantable"])
     if missing:
         raise RuntimeError(
             f"{props['user']} may not grant what role {props['role']} needs, so PostgreSQL would only warn "

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-from components.role_settings import RoleSettingsProvider
+from components.role_settings import RoleSettingsProvider, missing_grant_rights
 from settings import SettingsError
 from tests.plans import plan_of
 from tests.readonly_role import (
@@ -32,7 +32,14 @@ from tests.readonly_role import (
     role_sql,
     settings_props,
 )
-from tools.engines.clerk_database import ADMIN, PREREQUISITE, SITES_ROWS, ClerkDatabase, clerk_database
+from tools.engines.clerk_database import (
+    ADMIN,
+    PREREQUISITE,
+    SITES_ROWS,
+    SITES_SCHEMA,
+    ClerkDatabase,
+    clerk_database,
+)
 from tools.plan import SECRET, read_stack_config, render_plan
 
 pytest_plugins = ["tools.engines.postgres"]
@@ -229,3 +236,20 @@ def test_the_plan_shows_the_role_settings_and_no_secret(stack):
     pickled = base64.b64decode(inputs["__provider"])
     strings = [arg for op, arg, _ in pickletools.genops(pickled) if isinstance(arg, str)]
     assert strings == ["components.role_settings", "RoleSettingsProvider"]
+
+
+def test_from_postgres15_a_database_owned_by_the_admin_needs_no_prerequisite(db):
+    """There the database owner owns schema public (pg_database_owner): nothing to run by hand."""
+    with db.as_superuser("postgres") as su:
+        su.execute("DROP DATABASE IF EXISTS clerk15")
+        su.execute(f"CREATE DATABASE clerk15 OWNER {ADMIN}")
+    grantable = {"admin": ADMIN, "database": "clerk15", "schema": "public", "tables": ["sites"]}
+    try:
+        with db.as_admin("clerk15") as admin:
+            owner = admin.execute("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'public'")
+            assert owner.fetchone() == ("pg_database_owner",)
+            admin.execute(SITES_SCHEMA)
+            assert missing_grant_rights(admin, grantable) == []
+    finally:
+        with db.as_superuser("postgres") as su:
+            su.execute("DROP DATABASE clerk15 WITH (FORCE)")

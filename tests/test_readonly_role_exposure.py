@@ -184,7 +184,7 @@ def test_the_watchdog_ends_a_session_that_lifted_its_timeouts(db):
     worker = threading.Thread(target=long_query)
     worker.start()
     time.sleep(0.5)
-    with db.as_superuser() as watchdog:
+    with db.as_watchdog() as watchdog:
         (terminated,) = watchdog.execute(
             WATCHDOG.format(statement="200 milliseconds", idle="1 second")
         ).fetchall()

@@ -10,7 +10,8 @@ owner owns `public` and PUBLIC may not). Around the monitored database:
   schema public, TEMPORARY, EXECUTE) plus its own table privileges;
 - `purge_sites()`: a SECURITY DEFINER maintenance function owned by the admin that deletes rows
   (EXECUTE is PUBLIC's by default);
-- `billing`: another team's database on the same server, reachable through PUBLIC's CONNECT.
+- `billing`: another team's database on the same server, reachable through PUBLIC's CONNECT;
+- `session_watchdog`: a login in `pg_signal_backend` and `pg_read_all_stats`, for the watchdog.
 
 `access_snapshot()` lists every privilege, membership and role setting on the server except those
 of one role: a lifecycle step that changes it has touched somebody else.
@@ -33,6 +34,8 @@ ADMIN_PASSWORD = "test-only-admin-password-3c1d"
 APP = "clerk_app"
 APP_PASSWORD = "test-only-app-password-8e2f"
 OTHER_DATABASE = "billing"
+WATCHDOG = "session_watchdog"
+WATCHDOG_PASSWORD = "test-only-watchdog-password-0d4a"
 SITES_ROWS = 3
 # The one-off prerequisite on PostgreSQL 14 (schema public owned by the bootstrap superuser): let the
 # admin grant USAGE on it. Nothing else about the schema changes.
@@ -58,6 +61,10 @@ class ClerkDatabase:
 
     def as_superuser(self, dbname: str | None = None) -> psycopg.Connection:
         return self.server.connect(dbname or self.name)
+
+    def as_watchdog(self) -> psycopg.Connection:
+        """A login that may see and end other roles' sessions, and nothing else."""
+        return self.server.connect_as(WATCHDOG, WATCHDOG_PASSWORD, "postgres", autocommit=True)
 
     def app_works(self) -> None:
         """What the application does every day, relying on PUBLIC's defaults; raises if it cannot."""
@@ -159,9 +166,14 @@ def clerk_database(
         cluster.execute(
             sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(_identifier(APP), sql.Literal(APP_PASSWORD))
         )
+        cluster.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE pg_signal_backend, pg_read_all_stats").format(
+                _identifier(WATCHDOG), sql.Literal(WATCHDOG_PASSWORD)
+            )
+        )
         cluster.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(_identifier(name), _identifier(ADMIN)))
         cluster.execute(sql.SQL("CREATE DATABASE {}").format(_identifier(OTHER_DATABASE)))
-    for database in (name, OTHER_DATABASE):
+    for database in (name, OTHER_DATABASE, "postgres"):
         with server.connect(database) as conn:
             _simulate_postgres14(conn)
     with server.connect(OTHER_DATABASE) as billing:
@@ -194,4 +206,4 @@ def clerk_database(
 def _teardown(cluster: psycopg.Connection, name: str, other_roles: tuple[str, ...]) -> None:
     for database in (name, OTHER_DATABASE):
         cluster.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_identifier(database)))
-    _drop_roles(cluster, [*other_roles, APP, ADMIN])
+    _drop_roles(cluster, [*other_roles, APP, ADMIN, WATCHDOG])
