@@ -27,6 +27,7 @@ from tests.readonly_role import (
     destroy,
     execute_as_admin,
     grant_sql,
+    revoke_sql,
     role_attributes,
     role_defaults,
     role_sql,
@@ -253,3 +254,14 @@ def test_from_postgres15_a_database_owned_by_the_admin_needs_no_prerequisite(db)
     finally:
         with db.as_superuser("postgres") as su:
             su.execute("DROP DATABASE clerk15 WITH (FORCE)")
+
+
+def test_an_upgrade_deleting_the_old_public_grant_changes_nothing_on_postgres14(db, declared):
+    """Earlier versions declared Grant(role=public, schema=public, USAGE). If an upgrade deletes it
+    before `pulumi state delete` forgets it, the provider revokes as the admin, who granted none of
+    PUBLIC's privileges on the superuser's schema: nothing changes."""
+    old_grant = {"role": "public", "database": "clerk", "schema": "public", "objectType": "schema"}
+    before = db.access_snapshot(declared.name)
+    execute_as_admin(db, revoke_sql({**old_grant, "privileges": ["USAGE"]}))
+    assert db.access_snapshot(declared.name) == before
+    db.app_works()
