@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from tests.conftest import plan_of
+from tests.plans import plan_of
 from tests.readonly_role import PASSWORD, DeclaredRole, connect_as_role, create
 from tools.engines.clerk_database import APP, OTHER_DATABASE, ClerkDatabase, clerk_database
 
