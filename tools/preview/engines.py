@@ -1,0 +1,30 @@
+"""The engine harnesses the previews share with the tests (one import site, so they move in one place)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.support import grafana_sql
+from tests.support.postgres import PostgresServer, _Cluster, find_bin_dir
+
+__all__ = ["PostgresServer", "grafana_sql", "start_postgres", "EngineMissing"]
+
+
+class EngineMissing(RuntimeError):
+    """An engine binary is not installed; the message says how to install it."""
+
+
+def start_postgres() -> tuple[PostgresServer, Callable[[], None]]:
+    """A throwaway PostgreSQL (Debian's binaries, temp dir, free port) and the function that stops it."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        raise EngineMissing(
+            "PostgreSQL server binaries not installed (/usr/lib/postgresql/*/bin): run `make system-deps`"
+        )
+    cluster = _Cluster(bin_dir)
+    try:
+        server = cluster.start()
+    except Exception:
+        cluster.stop()
+        raise
+    return server, cluster.stop

@@ -1,0 +1,1 @@
+"""The data behind the pictures: a seeded PostgreSQL, a Prometheus with synthetic series, Loki lines."""
