@@ -1,13 +1,14 @@
 # Two entry points: `make plan STACK=prod|staging` (the offline plan) and `make test`.
 # Both work on a fresh machine: they create the virtualenv, and `make test` installs the
-# real engines the tests start (PostgreSQL, promtool, amtool) and shellcheck from Debian packages,
-# builds actionlint from the Go module proxy into a cache outside the repository, and installs
-# Grafana's schema and query grammars from npm (pinned, `npm ci`, npm's cache outside the repository).
+# real engines the tests start (PostgreSQL, Prometheus with promtool, amtool, Chromium for the
+# gallery check) and shellcheck from Debian packages, builds actionlint from the Go module proxy
+# into a cache outside the repository, and installs Grafana's schema and query grammars from npm
+# (pinned, `npm ci`, npm's cache outside the repository).
 
 STACK ?= prod
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SYSTEM_PACKAGES := postgresql prometheus prometheus-alertmanager shellcheck
+SYSTEM_PACKAGES := postgresql prometheus prometheus-alertmanager shellcheck chromium
 
 .PHONY: plan test lint format system-deps actionlint grafana-deps check-grafana toolchain clean
 
@@ -21,8 +22,9 @@ plan: $(VENV)/.installed
 	$(PY) -m tools.plan --stack $(STACK)
 
 system-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v promtool >/dev/null || ! command -v amtool >/dev/null \
-		|| ! command -v shellcheck >/dev/null; then \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v promtool >/dev/null \
+		|| ! command -v prometheus >/dev/null || ! command -v amtool >/dev/null \
+		|| ! command -v shellcheck >/dev/null || ! command -v chromium >/dev/null; then \
 		if [ "$$(id -u)" != 0 ]; then echo "install as root: apt-get install -y $(SYSTEM_PACKAGES)" >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
@@ -105,3 +107,17 @@ bench: $(VENV)/.installed
 .PHONY: runbooks
 runbooks: $(VENV)/.installed
 	$(PY) -m tools.runbooks
+
+# `make preview STACK=<stack>`: a picture of every dashboard of the stack with data from the
+# engines (seeded PostgreSQL, Prometheus with synthetic series, Loki sample lines), in
+# build/<stack>/previews/<uid>.png with an index.html gallery. Panels without data are listed.
+.PHONY: preview
+preview: $(VENV)/.installed system-deps
+	$(PY) -m tools.preview --stack $(STACK)
+
+# `make preview-compare BASE=<git ref> [STACK=prod]`: before/after pictures of the dashboards the
+# working tree changes against BASE, changed panels outlined, and comment.md for the pull request,
+# in build/preview-compare/ (docs/previews.md).
+.PHONY: preview-compare
+preview-compare: $(VENV)/.installed system-deps
+	$(PY) -m tools.preview.compare --base $(BASE) --stack "$(STACK)"

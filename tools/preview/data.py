@@ -7,11 +7,13 @@ reads PromQL), once for a whole run, and stops them on exit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from model.panels import panels
 from tools.preview.frames import PanelData
 from tools.preview.layout import grid_rect
 from tools.preview.sources import demo, synthetic
@@ -23,8 +25,6 @@ DEFAULT_SCRAPE = 15  # Grafana's default minimum interval for Prometheus
 
 
 def panel_walk(model: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    from tools.dashboard_lint import panels
-
     return panels(model)
 
 
@@ -93,20 +93,29 @@ class Engines(AbstractContextManager):
         kinds = {
             datasource_type(p, t) for m in self.models for p in panel_walk(m) for t in p.get("targets") or []
         }
-        try:
-            if kinds & SQL_TYPES:
-                self.postgres = PostgresSource()
-            if "prometheus" in kinds:
-                queries = prometheus_queries(self.models, self.settings.scrape_interval)
-                uses = synthetic.discover(queries)
-                self.prometheus = PrometheusSource(
-                    uses, self.settings.scrape_interval, self.cache / "prometheus"
-                )
-            if "loki" in kinds:
-                self.loki = LokiSource(demo.log_lines(demo.sites()), self.settings.loki_max_lines)
-        except BaseException:
+
+        def start_prometheus() -> PrometheusSource:
+            queries = prometheus_queries(self.models, self.settings.scrape_interval)
+            uses = synthetic.discover(queries)
+            return PrometheusSource(uses, self.settings.scrape_interval, self.cache / "prometheus")
+
+        # Both servers start side by side: most of a warm run is waiting for them.
+        failures: list[BaseException] = []
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            postgres = pool.submit(PostgresSource) if kinds & SQL_TYPES else None
+            prometheus = pool.submit(start_prometheus) if "prometheus" in kinds else None
+            for name, future in (("postgres", postgres), ("prometheus", prometheus)):
+                if future is None:
+                    continue
+                try:
+                    setattr(self, name, future.result())
+                except BaseException as err:  # noqa: BLE001 - stop what did start, then raise the first
+                    failures.append(err)
+        if failures:
             self.__exit__(None, None, None)
-            raise
+            raise failures[0]
+        if "loki" in kinds:
+            self.loki = LokiSource(demo.log_lines(demo.sites()), self.settings.loki_max_lines)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.support import grafana_sql
-from tests.support.postgres import PostgresServer, _Cluster, find_bin_dir
+from tools.engines import grafana_sql
+from tools.engines.postgres import SITES_SCHEMA, PostgresServer, _Cluster, find_bin_dir
 
-__all__ = ["PostgresServer", "grafana_sql", "start_postgres", "EngineMissing"]
+__all__ = ["SITES_SCHEMA", "EngineMissing", "PostgresServer", "grafana_sql", "start_postgres"]
 
 
 class EngineMissing(RuntimeError):

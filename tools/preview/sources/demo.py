@@ -1,5 +1,6 @@
 """A demo day of the Clerk pipeline: the `sites` rows PostgreSQL is seeded with and the JSON log
-lines the pipeline writes for them (the Loki fixture), one consistent story.
+lines the pipeline writes for them (the Loki fixture), one consistent story. The table itself is
+the shared `sites` schema (tools/engines/sql/sites.sql).
 
 About 150 sites started over the 26 hours before "now", each moving through fetch, ocr,
 compilation, extraction and deploy at its own pace; OCR fails more during a bad patch in the
@@ -15,23 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tools.preview.timing import NOW
-
-SCHEMA = """
-CREATE TABLE sites (
-    id serial PRIMARY KEY,
-    subdomain text NOT NULL,
-    current_stage text,
-    started_at timestamptz,
-    updated_at timestamptz,
-    ocr_total int NOT NULL DEFAULT 0, ocr_completed int NOT NULL DEFAULT 0, ocr_failed int NOT NULL DEFAULT 0,
-    compilation_total int NOT NULL DEFAULT 0, compilation_completed int NOT NULL DEFAULT 0,
-    compilation_failed int NOT NULL DEFAULT 0,
-    extraction_total int NOT NULL DEFAULT 0, extraction_completed int NOT NULL DEFAULT 0,
-    extraction_failed int NOT NULL DEFAULT 0,
-    deploy_total int NOT NULL DEFAULT 0, deploy_completed int NOT NULL DEFAULT 0,
-    deploy_failed int NOT NULL DEFAULT 0
-)
-"""
 
 STAGES = ("fetch", "ocr", "compilation", "extraction", "deploy")
 JOB_STAGES = ("ocr", "compilation", "extraction", "deploy")

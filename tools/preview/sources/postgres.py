@@ -13,9 +13,9 @@ from typing import Any
 
 import psycopg
 
-from tools.preview.engines import PostgresServer, grafana_sql, start_postgres
+from tools.preview.engines import SITES_SCHEMA, PostgresServer, grafana_sql, start_postgres
 from tools.preview.frames import PanelData, Series, Table
-from tools.preview.sources.demo import SCHEMA, Site, sites
+from tools.preview.sources.demo import Site, sites
 from tools.preview.timing import TimeRange
 from tools.preview.variables import ALL, current, template_variables
 
@@ -39,7 +39,7 @@ class PostgresSource:
     def _seed(server: PostgresServer, rows: list[Site]) -> None:
         server.create_database(DATABASE)
         with server.connect(DATABASE) as admin:
-            admin.execute(SCHEMA)
+            admin.execute(SITES_SCHEMA)
             with admin.cursor() as cur:
                 for site in rows:
                     row = site.row()

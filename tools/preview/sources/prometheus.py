@@ -29,6 +29,7 @@ from tools.preview.frames import PanelData, Series, Table
 from tools.preview.sources import synthetic
 from tools.preview.timing import NOW, TimeRange
 
+KEEP = 6  # cached block sets
 CONFIG = "global:\n  scrape_interval: {scrape}s\n  evaluation_interval: {scrape}s\n"
 
 
@@ -78,8 +79,8 @@ def backfill(uses: Mapping[str, synthetic.MetricUse], scrape: int, cache: Path) 
         )  # fmt: skip
         if proc.returncode != 0:
             raise RuntimeError(f"promtool create-blocks-from openmetrics failed:\n{proc.stderr.strip()}")
-        for stale in cache.glob("blocks-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        for stale in sorted(cache.glob("blocks-*"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
+            shutil.rmtree(stale, ignore_errors=True)  # keep a few plans: both stacks, base and head
         built.rename(blocks)
     return blocks
 
