@@ -14,16 +14,17 @@ from matplotlib.colors import PowerNorm
 from tools.preview import theme
 from tools.preview.draw.common import Canvas, field_config, fit, no_data, style_axes
 from tools.preview.draw.timeseries import time_ticks
-from tools.preview.frames import PanelData
+from tools.preview.frames import PanelData, Series
 from tools.preview.layout import Rect
 from tools.preview.units import format_value
 
 
-def _bucket_label(name: str, unit: str | None) -> str:
-    try:
-        return format_value(float(name), unit) if name not in ("+Inf", "inf") else "+Inf"
-    except ValueError:
-        return name
+def _bucket_label(series: Series, unit: str | None) -> str:
+    """A bucket's upper bound in the panel's unit; any other series by its name."""
+    bound = series.labels.get("le")
+    if bound is None:
+        return series.name
+    return "+Inf" if bound in ("+Inf", "inf") else format_value(float(bound), unit)
 
 
 def draw(canvas: Canvas, box: Rect, panel: Mapping[str, Any], data: PanelData) -> None:
@@ -74,7 +75,7 @@ def draw(canvas: Canvas, box: Rect, panel: Mapping[str, Any], data: PanelData) -
     every = max(1, len(series) // max(1, (box.h - 40) // 16))
     ax.set_yticks(
         [i + 0.5 for i in range(0, len(series), every)],
-        [fit(_bucket_label(series[i].name, unit), left, 10) for i in range(0, len(series), every)],
+        [fit(_bucket_label(series[i], unit), left, 10) for i in range(0, len(series), every)],
     )
     xt, fmt = time_ticks(times[0], times[-1], box.w)
     ax.set_xlim(edges_x[0], edges_x[-1])

@@ -29,6 +29,22 @@ from tools.preview.layout import Rect
 from tools.preview.units import format_value
 
 LEGEND_ROW = 18
+# Units whose ticks below 1000 are written as plain numbers, so the tick step gives the decimals
+# (time units switch to smaller units below 1 and keep Grafana's automatic decimals).
+FIXED_DECIMAL_UNITS = {
+    None,
+    "none",
+    "percent",
+    "percentunit",
+    "short",
+    "h",
+    "ops",
+    "opm",
+    "reqps",
+    "rps",
+    "wps",
+    "cps",
+}
 AXIS_LEFT = 64
 AXIS_BOTTOM = 20
 TIME_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
@@ -44,12 +60,10 @@ def time_ticks(start: float, end: float, width: int) -> tuple[list[float], str]:
 
 
 def value_ticks_text(ticks: list[float], unit: str | None) -> list[str]:
+    """Tick labels with one number of decimals, enough to tell the ticks apart (as Grafana's axis)."""
     scale = 100 if unit == "percentunit" else 1
-    decimals = (
-        tick_decimals([t * scale for t in ticks])
-        if unit in (None, "none", "percent", "percentunit", "short", "h")
-        else None
-    )
+    unscaled = max((abs(t) for t in ticks), default=0) < 1000 and unit in FIXED_DECIMAL_UNITS
+    decimals = tick_decimals([t * scale for t in ticks]) if unscaled else None
     return [format_value(t, unit, decimals) for t in ticks]
 
 

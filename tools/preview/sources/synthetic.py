@@ -188,7 +188,7 @@ def _gauge_value(plan: SeriesPlan, t: float, noise: float) -> float:
     if "progress" in name:
         return round(plan.level * 100 * (1 + t / 86400 / 60))
     if name.endswith(("_count", "_size", "_active")) or "noise" in name:
-        return max(0.0, round(plan.level * _wave(t, plan.phase) + noise * 3))
+        return max(0.0, round(plan.level * 3 * _wave(t, plan.phase) + noise))
     return plan.level * _wave(t, plan.phase) * (1 + 0.1 * noise)
 
 
@@ -233,7 +233,7 @@ def openmetrics(uses: Mapping[str, MetricUse], scrape: int, now: int) -> Iterato
                 labels = {**plan.labels, "le": "+Inf" if le == math.inf else f"{le:g}"}
                 selector = _selector(plan.metric, labels)
                 for t, value in zip(times, totals, strict=True):
-                    yield f"{selector} {math.floor(value * share)} {t}\n"
+                    yield f"{selector} {value * share:.3f} {t}\n"
             continue
         selector = _selector(plan.metric, plan.labels)
         total, last = 0.0, None
@@ -243,9 +243,9 @@ def openmetrics(uses: Mapping[str, MetricUse], scrape: int, now: int) -> Iterato
                 if last is not None:
                     total += plan.level * _wave(t, plan.phase) * (1 + 0.2 * noise) * (t - last)
                 last = t
-                yield f"{selector} {math.floor(total)} {t}\n"
+                yield f"{selector} {total:.3f} {t}\n"
             else:
-                yield f"{selector} {_gauge_value(plan, t, noise):.6g} {t}\n"
+                yield f"{selector} {_gauge_value(plan, t, noise):.10g} {t}\n"
     yield "# EOF\n"
 
 
