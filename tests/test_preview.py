@@ -23,6 +23,7 @@ from PIL import Image
 
 from model.panels import panels
 from tests.conftest import STACKS, plan_of
+from tools.pr_comment import preview_images
 from tools.preview import theme
 from tools.preview.compare import changes, comment
 from tools.preview.data import DataSourceSettings, Engines
@@ -315,8 +316,8 @@ def test_changes_name_only_changed_dashboards_and_panels():
     ]
     text = comment(found, "origin/main", "0123456789abcdef")
     assert "changed: Stuck sites (idle 2 h); added: Queue Depth" in text
-    assert "{{IMAGE_BASE}}/prod-clerk-pipeline-before.png" in text
-    assert "{{IMAGE_BASE}}/prod-clerk-pipeline-after.png" in text
+    assert "| ![before](@IMAGE_BASE_URL@/prod-clerk-pipeline-before.png) |" in text
+    assert "| ![after](@IMAGE_BASE_URL@/prod-clerk-pipeline-after.png) |" in text
     assert "clipper" not in text
     assert comment([], "origin/main", "0123456789abcdef") == ""
 
@@ -347,8 +348,7 @@ def test_make_preview_compare_on_git_history(tmp_path):
         sys.executable, "-m", "tools.preview.compare", "--base", "HEAD", "--out", "same", cwd=repo
     )
     assert "no dashboard changed" in unchanged.stdout
-    assert (repo / "same" / "comment.md").read_text() == ""
-    assert sorted(p.name for p in (repo / "same").iterdir()) == ["comment.md"]
+    assert list((repo / "same").iterdir()) == []  # no pictures, no comment section
     shutil.rmtree(repo / "same")
     pack = repo / "dashboards" / "clerk.py"
     source = pack.read_text()
@@ -368,12 +368,16 @@ def test_make_preview_compare_on_git_history(tmp_path):
     out = repo / "build" / "preview-compare"
     assert sorted(p.name for p in out.iterdir()) == [
         "comment.md",
-        "index.html",
         "prod-clerk-pipeline-after.png",
         "prod-clerk-pipeline-before.png",
     ], proc.stdout
+    # The comment job's own check of the directory accepts it (names, PNG signature, sizes).
+    assert [p.name for p in preview_images(repo / "build")] == [
+        "prod-clerk-pipeline-after.png",
+        "prod-clerk-pipeline-before.png",
+    ]
     text = (out / "comment.md").read_text()
-    assert "changed: Stuck Sites" in text and "{{IMAGE_BASE}}/prod-clerk-pipeline-after.png" in text
+    assert "changed: Stuck Sites" in text and "@IMAGE_BASE_URL@/prod-clerk-pipeline-after.png" in text
     rect = place(plan_of("prod").dashboards["clerk-pipeline"])
     stuck = next(p.rect for p in rect if p.panel.get("title") == "Stuck Sites")
     before = pixels((out / "prod-clerk-pipeline-before.png").read_bytes())

@@ -6,16 +6,16 @@ BASE's offline plan is rendered from a temporary git worktree (as tools.plan_dif
 working tree's next to it; both sides are then drawn by this same code with the same engines and
 data, so a picture differs only where the dashboard model does. For each dashboard whose model
 changed it writes `<stack>-<uid>-before.png` and `<stack>-<uid>-after.png` (one of them for an
-added or removed dashboard) with the changed panels outlined, an `index.html` of them, and
-`comment.md`: a Markdown section that embeds the images as `{{IMAGE_BASE}}/<file>` (the CI job
-uploads the files and replaces the placeholder). Unchanged dashboards get nothing; with no
-changed dashboard `comment.md` is empty.
+added or removed dashboard) with the changed panels outlined, and `comment.md`: the Markdown the
+pull request comment shows under "Dashboard pictures", embedding the images as
+`@IMAGE_BASE_URL@/<file>` (tools/pr_comment.py publishes the files and fills in the URL; this
+directory follows its contract). Unchanged dashboards get nothing; with no changed dashboard the
+directory stays empty.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import shutil
 import subprocess
@@ -29,12 +29,9 @@ from typing import Any
 from tools.plan import ROOT
 from tools.plan_diff import PlanError, git
 from tools.plan_diff import render as render_plan_in
+from tools.pr_comment import IMAGE_BASE_URL, MAX_PNG_FILES
 
-PLACEHOLDER = "{{IMAGE_BASE}}"
-INDEX_STYLE = (
-    "body{background:#111217;color:#ccccdc;font-family:sans-serif}img{max-width:100%}"
-    "td{vertical-align:top;width:50%}"
-)
+PLACEHOLDER = IMAGE_BASE_URL  # what the comment job replaces with the pictures' published URL
 
 
 @dataclass
@@ -106,11 +103,10 @@ def comment(all_changes: list[Change], base_ref: str, commit: str) -> str:
     if not all_changes:
         return ""
     lines = [
-        f"## Dashboard pictures: `{base_ref}` ({commit[:10]}) -> this change",
-        "",
-        "Drawn from the offline plan with data from the test engines (a seeded PostgreSQL, Prometheus "
-        "with synthetic series, Loki sample lines); changed panels are outlined in orange. "
-        f"All pairs: [gallery]({PLACEHOLDER}/index.html).",
+        f"Dashboards this change touches, before (`{base_ref}`, {commit[:10]}) and after, drawn from "
+        "the offline plan with data from the test engines (a seeded PostgreSQL, Prometheus with "
+        "synthetic series, Loki sample lines); changed panels are outlined in orange. Every "
+        "dashboard: `make preview STACK=<stack>`.",
         "",
     ]
     for change in all_changes:
@@ -135,24 +131,6 @@ def comment(all_changes: list[Change], base_ref: str, commit: str) -> str:
         after = f"![after]({PLACEHOLDER}/{change.file('after')})" if change.after else "_(removed)_"
         lines += ["| before | after |", "|---|---|", f"| {before} | {after} |", ""]
     return "\n".join(lines)
-
-
-def index_html(all_changes: list[Change]) -> str:
-    esc = html.escape
-    rows = []
-    for change in all_changes:
-        cells = "".join(
-            f'<td><img src="{esc(change.file(side))}" alt="{side}"></td>' if model else "<td>(none)</td>"
-            for side, model in (("before", change.before), ("after", change.after))
-        )
-        rows.append(
-            f"<h2>{esc(change.stack)}: {esc(change.title)}</h2>"
-            f"<table><tr><th>before</th><th>after</th></tr><tr>{cells}</tr></table>"
-        )
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Dashboard pictures</title>'
-        f"<style>{INDEX_STYLE}</style></head><body>{''.join(rows)}</body></html>\n"
-    )
 
 
 def compare(base_ref: str, stacks: list[str], out: Path, tree: Path = ROOT) -> list[Change]:
@@ -180,15 +158,17 @@ def compare(base_ref: str, stacks: list[str], out: Path, tree: Path = ROOT) -> l
                 found += stack_changes
                 if not stack_changes:
                     continue
+                pictures = sum((c.before is not None) + (c.after is not None) for c in found)
+                if pictures > MAX_PNG_FILES:
+                    raise PlanError(f"{pictures} pictures, more than the comment takes ({MAX_PNG_FILES})")
                 _draw(stack_changes, base_plan, head_plan, out, render_all)
         finally:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(worktree)], cwd=tree, capture_output=True
             )
             subprocess.run(["git", "worktree", "prune"], cwd=tree, capture_output=True)
-    (out / "comment.md").write_text(comment(found, base_ref, commit))
     if found:
-        (out / "index.html").write_text(index_html(found))
+        (out / "comment.md").write_text(comment(found, base_ref, commit))
     return found
 
 
@@ -234,13 +214,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     shown = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
     if not found:
-        print(f"no dashboard changed against {args.base}: {shown}/comment.md is empty")
+        print(f"no dashboard changed against {args.base}: nothing written to {shown}/")
     for change in found:
         print(
             f"{change.stack} {change.uid}: {len(change.changed)} changed, {len(change.added)} added, "
             f"{len(change.removed)} removed panel(s)"
         )
-    print(f"written to {shown}/ (comment.md, index.html and the pictures)")
+    if found:
+        print(f"written to {shown}/ (comment.md and the pictures)")
     return 0
 
 
