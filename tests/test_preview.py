@@ -390,3 +390,114 @@ def test_make_preview_compare_on_git_history(tmp_path):
     health = next(p.rect for p in rect if p.panel.get("title") == "Health Score")
     assert colour_at(after, health.x - 2, health.y + health.h / 2) == rgb(theme.CANVAS)
     assert len(git(repo, "worktree", "list").splitlines()) == 1
+
+
+# --- the pieces, on known input ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "decimals", "text"),
+    [
+        (0.0042, "percentunit", 3, "0.420%"),
+        (94.94, "percent", 1, "94.9%"),
+        (1500, "ops", None, "1.50 Kops/s"),
+        (0.25, "s", None, "250 ms"),
+        (90, "s", None, "1.50 min"),
+        (2.5, "h", 1, "2.5 hour"),
+        (1536, "bytes", None, "1.50 KiB"),
+        (258_000, "short", 0, "258 K"),
+        (7, "none", 0, "7"),
+        (None, "none", 0, "No data"),
+    ],
+)
+def test_values_are_written_in_grafanas_units(value, unit, decimals, text):
+    from tools.preview.units import format_value
+
+    assert format_value(value, unit, decimals) == text
+
+
+def test_variables_at_their_defaults_and_grafanas_intervals():
+    from tools.preview.timing import TimeRange, interval_seconds
+    from tools.preview.variables import builtins, interpolate_promql
+
+    model = plan_of("prod").dashboards["prisma-migration"]
+    one_hour = TimeRange(NOW - timedelta(hours=1), NOW)
+    interval = interval_seconds(one_hour, 780, 30)  # 3600 s / 780 px rounds to 5 s, the scrape is 30 s
+    assert interval == 30
+    values = builtins(one_hour, interval, 30)
+    assert values["__rate_interval"] == "2m0s"  # max(interval + scrape, 4 x scrape), a Go duration
+    thirty_days = TimeRange(NOW - timedelta(days=30), NOW)
+    assert builtins(thirty_days, interval_seconds(thirty_days, 780, 30), 30)["__rate_interval"] == "1h0m30s"
+    expr = 'sum(rate(db_query_total{module=~"$module"}[$__rate_interval])) * $__interval_ms'
+    assert interpolate_promql(expr, model, values) == 'sum(rate(db_query_total{module=~".*"}[2m0s])) * 30000'
+
+
+def test_table_transformations_and_hidden_columns():
+    from tools.preview.draw.table import prepared, visible_columns
+    from tools.preview.frames import LogLine
+    from tools.preview.sources.loki import to_table
+
+    model = plan_of("prod").dashboards["clerk-pipeline"]
+    panel = next(p for p in panels(model) if p["title"] == "Recent Errors")
+    labels = {"job": "clerk", "level": "error", "stage": "ocr", "subdomain": "a.civic.band", "message": "m"}
+    frame = to_table([LogLine(NOW.timestamp(), "{}", {**labels, "job_id": "ocr-001"})])
+    table = prepared(panel, PanelData(tables=[frame]))
+    assert table.columns == ["Time", "Subdomain", "Stage", "Message", "Job ID"]
+    assert table.rows == [[NOW.timestamp(), "a.civic.band", "ocr", "m", "ocr-001"]]
+    hide = {
+        "matcher": {"id": "byName", "options": "Job ID"},
+        "properties": [{"id": "custom.hidden", "value": True}],
+    }
+    hiding = {**panel, "fieldConfig": {"defaults": {}, "overrides": [hide]}}
+    assert visible_columns(hiding, table) == ["Time", "Subdomain", "Stage", "Message"]
+
+
+def test_loki_panels_select_the_fixture_lines_their_query_asks_for():
+    from tools.preview.sources.loki import LokiSource
+
+    lines = demo.log_lines(demo.sites())
+    source = LokiSource(lines, 5000)
+    model = plan_of("prod").dashboards["clerk-pipeline"]
+    panel = next(p for p in panels(model) if p["title"] == "Recent Errors")
+    (target,) = panel["targets"]
+    expr = target["expr"].replace("$subdomain", ".*").replace("$stage", ".*")
+    data = source.query(expr, target, NOW - timedelta(hours=24), NOW)
+    assert data.sample and not data.errors
+    assert 0 < len(data.logs) <= target["maxLines"]
+    assert {entry.labels["level"] for entry in data.logs} <= {"error", "warning"}
+    assert [e.time for e in data.logs] == sorted((e.time for e in data.logs), reverse=True)  # newest first
+    only_ocr = source.query(
+        expr.replace('stage=~".*"', 'stage=~"ocr"'), target, NOW - timedelta(hours=24), NOW
+    )
+    assert only_ocr.logs and {e.labels["stage"] for e in only_ocr.logs} == {"ocr"}
+    refused = source.query('{job="clerk"} | pattern "<_> <level>"', target, NOW - timedelta(hours=1), NOW)
+    assert refused.errors and "pattern" in refused.errors[0]
+
+
+def test_histogram_buckets_are_de_accumulated_for_heatmaps():
+    from tools.preview.frames import Series
+    from tools.preview.sources.prometheus import heatmap_buckets
+
+    cumulative = [
+        Series("+Inf", [0.0], [10.0], {"le": "+Inf"}),
+        Series("0.1", [0.0], [4.0], {"le": "0.1"}),
+        Series("0.5", [0.0], [9.0], {"le": "0.5"}),
+    ]
+    assert [(s.name, s.values) for s in heatmap_buckets(cumulative)] == [
+        ("0.1", [4.0]),
+        ("0.5", [5.0]),
+        ("+Inf", [1.0]),
+    ]
+
+
+def test_legend_calcs_use_grafanas_reducers():
+    from tools.preview.frames import reduce
+
+    values = [1.0, 4.0, 2.0]
+    assert [reduce(values, c) for c in ("mean", "max", "min", "lastNotNull", "sum")] == [
+        7 / 3,
+        4.0,
+        1.0,
+        2.0,
+        7.0,
+    ]

@@ -43,13 +43,26 @@ def prometheus_value(variable: Mapping[str, Any]) -> str:
     return values[0] if values else ""
 
 
+def go_duration(seconds: int) -> str:
+    """Go's time.Duration.String() for whole seconds: 120 -> "2m0s", 3630 -> "1h0m30s", 45 -> "45s"."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
 def builtins(rng: TimeRange, interval: int, scrape_interval: int) -> dict[str, str]:
-    """$__interval, $__rate_interval (max(interval + scrape, 4 x scrape)), $__range and their _ms/_s forms."""
+    """$__interval, $__rate_interval, $__range and their _ms/_s forms, as Grafana's Prometheus
+    backend writes them: the interval in its largest unit, the rate interval
+    (max(interval + scrape, 4 x scrape)) as a Go duration, the range in seconds."""
     rate = max(interval + scrape_interval, 4 * scrape_interval)
     return {
         "__interval": format_interval(interval),
         "__interval_ms": str(interval * 1000),
-        "__rate_interval": format_interval(rate),
+        "__rate_interval": go_duration(rate),
         "__rate_interval_ms": str(rate * 1000),
         "__range": f"{rng.seconds}s",
         "__range_s": str(rng.seconds),

@@ -1,6 +1,7 @@
 """Stat: the reduced value in the panel's unit and decimals, coloured by thresholds or value
 mappings (colorMode background fills the tile, value colours the text), a sparkline for graphMode
-area, and the names when there is more than one value."""
+area, and the names when there is more than one value. Grafana paints the background mode as a
+gentle gradient of the colour; it is drawn here in the colour itself."""
 
 from __future__ import annotations
 

@@ -54,13 +54,19 @@ def prepared(panel: Mapping[str, Any], data: PanelData) -> Table | None:
     return table
 
 
+def visible_columns(panel: Mapping[str, Any], table: Table) -> list[str]:
+    """The columns a table shows: all but those an override hides (`custom.hidden`) and the raw
+    labels object of a log frame."""
+    return [c for c in table.columns if c != "labels" and not custom(field_config(panel, c), "hidden", False)]
+
+
 def draw(canvas: Canvas, box: Rect, panel: Mapping[str, Any], data: PanelData) -> None:
     table = prepared(panel, data)
     if table is None:
         no_data(canvas, box)
         return
     configs = {c: field_config(panel, c) for c in table.columns}
-    columns = [c for c in table.columns if not custom(configs[c], "hidden", False) and c != "labels"]
+    columns = visible_columns(panel, table)
     options = panel.get("options") or {}
     row_h = ROW_HEIGHT.get(options.get("cellHeight", "sm"), 26)
     texts = [[cell_text(c, row[table.columns.index(c)], configs[c]) for c in columns] for row in table.rows]
