@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 
 from model.panels import panels
-from tests.conftest import STACKS, plan_of
+from tests.plans import STACKS, plan_of
 from tools.pr_comment import preview_images
 from tools.preview import theme
 from tools.preview.compare import changes, comment
