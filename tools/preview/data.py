@@ -145,6 +145,8 @@ class Engines(AbstractContextManager):
                 result = self.loki.query(expr, target, rng.start, rng.end)
             else:
                 result = PanelData(errors=[f"data source type {kind!r} is not pictured"])
+            for s in result.series:
+                s.ref_id = target.get("refId", "A")
             out.series += result.series
             out.tables += result.tables
             out.logs += result.logs

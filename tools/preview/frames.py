@@ -15,6 +15,7 @@ class Series:
     times: list[float]
     values: list[float | None]
     labels: dict[str, str] = field(default_factory=dict)
+    ref_id: str = "A"  # the query it came from (overrides can match it: byFrameRefID)
 
     def numbers(self) -> list[float]:
         return [v for v in self.values if v is not None and not math.isnan(v)]

@@ -18,13 +18,14 @@ from matplotlib.figure import Figure
 
 from tools.preview import theme
 from tools.preview.draw import DRAWERS
-from tools.preview.draw.common import CHAR_WIDTH, DPI, Canvas, fit
+from tools.preview.draw.common import DPI, Canvas, fit
 from tools.preview.frames import PanelData
 from tools.preview.layout import HEADER, PADDING, WIDTH, Placed, Rect, picture_size, place
 from tools.preview.timing import NOW, dashboard_range
 from tools.preview.variables import ALL, current, template_variables
 
 TITLE_H = 32
+TITLE_CHAR_WIDTH = 0.64  # titles run wider than average text (capitals)
 BODY_PAD = 8
 
 
@@ -96,7 +97,7 @@ def _frame(canvas: Canvas, placed: Placed, data: PanelData, changed: bool) -> Re
     room = rect.w - 24 - (len(badge) * 7 + 16 if badge else 0)
     canvas.text(x, rect.y + TITLE_H / 2, fit(title, room, 14), 14, theme.TEXT, va="center")
     if panel.get("description"):
-        _info(canvas, x + min(len(title) * 14 * CHAR_WIDTH, room) + 12, rect.y + TITLE_H / 2)
+        _info(canvas, x + min(len(title) * 14 * TITLE_CHAR_WIDTH, room) + 12, rect.y + TITLE_H / 2)
     if badge:
         bw = len(badge) * 7 + 10
         canvas.rect(Rect(rect.right - bw - 8, rect.y + 7, bw, 18), "#1e2a3d", theme.SAMPLE_BADGE)

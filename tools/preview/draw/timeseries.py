@@ -89,9 +89,9 @@ def draw(canvas: Canvas, box: Rect, panel: Mapping[str, Any], data: PanelData) -
     show_legend = legend.get("showLegend", True) and legend.get("displayMode") != "hidden"
     placement = legend.get("placement", "bottom")
     calcs = legend.get("calcs") or []
-    configs = [field_config(panel, s.name) for s in series]
-    series = [s for s, c in zip(series, configs, strict=True) if not custom(c, "hideFrom", {}).get("viz")]
-    configs = [field_config(panel, s.name) for s in series]
+    configs = [field_config(panel, s.name, s.ref_id) for s in series]
+    shown = [i for i, c in enumerate(configs) if not custom(c, "hideFrom", {}).get("viz")]
+    series, configs = [series[i] for i in shown], [configs[i] for i in shown]
 
     plot = box
     legend_box = None
@@ -110,54 +110,97 @@ def draw(canvas: Canvas, box: Rect, panel: Mapping[str, Any], data: PanelData) -
             height = rows * LEGEND_ROW + 4
             plot = Rect(box.x, box.y, box.w, box.h - height)
             legend_box = Rect(box.x, plot.bottom + 4, box.w, height - 4)
-    ax = canvas.axes(Rect(plot.x + AXIS_LEFT, plot.y + 4, plot.w - AXIS_LEFT - 4, plot.h - AXIS_BOTTOM - 4))
+    right = [i for i, c in enumerate(configs) if custom(c, "axisPlacement") == "right"]
+    inner = Rect(
+        plot.x + AXIS_LEFT,
+        plot.y + 4,
+        plot.w - AXIS_LEFT - (AXIS_LEFT if right else 4),
+        plot.h - AXIS_BOTTOM - 4,
+    )
+    ax = canvas.axes(inner)
     style_axes(ax)
     defaults = field_config(panel, "")
-    unit = defaults.get("unit")
     stacking = (custom(defaults, "stacking") or {}).get("mode", "none")
-    stacked = _stack(series, stacking) if stacking in ("normal", "percent") else None
     start = min(s.times[0] for s in series)
     end = max(s.times[-1] for s in series)
-    lows, highs = [], []
-    for i, (s, config) in enumerate(zip(series, configs, strict=True)):
-        color = series_color(config, i)
-        xs = np.array(s.times, dtype=float)
-        ys = np.array(stacked[i] if stacked else [np.nan if v is None else v for v in s.values], dtype=float)
-        base = np.array(stacked[i - 1]) if stacked and i > 0 else np.zeros_like(ys)
-        width = custom(config, "lineWidth", 1)
-        fill = custom(config, "fillOpacity", 0) / 100
-        style = custom(config, "drawStyle", "line")
-        if style == "bars":
-            step = (xs[1] - xs[0]) if len(xs) > 1 else 60
-            ax.bar(
-                xs, ys - base, bottom=base, width=step * 0.8, color=color, alpha=max(fill, 0.8), linewidth=0
-            )
-        else:
-            ax.plot(xs, ys, color=color, linewidth=width * 1.2, solid_joinstyle="round")
-            if style == "points" or custom(config, "showPoints") == "always":
-                ax.plot(xs, ys, "o", color=color, markersize=2.5)
-            if fill:
-                ax.fill_between(xs, base, ys, color=color, alpha=fill, linewidth=0)
-        finite = ys[np.isfinite(ys)]
-        if finite.size:
-            lows.append(float(finite.min()))
-            highs.append(float(finite.max()))
-    lo = defaults.get("min", min(0.0, min(lows)))
-    hi = defaults.get("max", max(highs) if highs else 1.0)
-    if hi <= lo:
-        hi = lo + (abs(lo) or 1.0)
-    hi_soft = hi if "max" in defaults else hi + (hi - lo) * 0.05
-    _thresholds(ax, defaults, start, end, lo, hi_soft)
-    ticks = nice_ticks(lo, hi_soft, max(2, plot.h // 45))
-    ax.set_ylim(lo, max(hi_soft, ticks[-1] if ticks else hi_soft))
-    ax.set_yticks(ticks, value_ticks_text(ticks, "percentunit" if stacking == "percent" else unit))
+    left = [i for i in range(len(series)) if i not in right]
+    axes = [(ax, left, defaults)]
+    if right:
+        twin = ax.twinx()
+        style_axes(twin)
+        twin.grid(False)
+        axes.append((twin, right, configs[right[0]]))
+    for target, indices, config in axes:
+        if not indices:
+            target.set_yticks([])
+            continue
+        _plot(target, [series[i] for i in indices], [configs[i] for i in indices], indices, stacking)
+        _scale(target, [series[i] for i in indices], config, stacking, start, end, plot.h)
     xt, fmt = time_ticks(start, end, plot.w)
     ax.set_xlim(start, end)
     ax.set_xticks(xt, [datetime.fromtimestamp(t, UTC).strftime(fmt) for t in xt])
     if custom(defaults, "axisLabel"):
         ax.set_ylabel(custom(defaults, "axisLabel"), fontsize=pt(11), color=theme.TEXT_SECONDARY)
     if legend_box is not None:
-        draw_legend(canvas, legend_box, series, configs, legend, unit)
+        draw_legend(canvas, legend_box, series, configs, legend, defaults.get("unit"))
+
+
+def _values(s: Series) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in s.values], dtype=float)
+
+
+def _plot(ax: Any, series: list[Series], configs: list[dict], indices: list[int], stacking: str) -> None:
+    """Lines (or bars, points), fill and stacking, each series in its palette or override colour."""
+    stacked = _stack(series, stacking) if stacking in ("normal", "percent") else None
+    for j, (s, config, i) in enumerate(zip(series, configs, indices, strict=True)):
+        color = series_color(config, i)
+        xs = np.array(s.times, dtype=float)
+        ys = np.array(stacked[j], dtype=float) if stacked else _values(s)
+        base = np.array(stacked[j - 1]) if stacked and j > 0 else np.zeros_like(ys)
+        width = custom(config, "lineWidth", 1)
+        fill = custom(config, "fillOpacity", 0) / 100
+        style = custom(config, "drawStyle", "line")
+        dashed = (custom(config, "lineStyle") or {}).get("fill") in ("dash", "dot")
+        if style == "bars":
+            step = (xs[1] - xs[0]) if len(xs) > 1 else 60
+            ax.bar(
+                xs, ys - base, bottom=base, width=step * 0.8, color=color, alpha=max(fill, 0.8), linewidth=0
+            )
+            continue
+        ax.plot(xs, ys, color=color, linewidth=width * 1.2, linestyle=(0, (4, 4)) if dashed else "-")
+        if style == "points" or custom(config, "showPoints") == "always":
+            ax.plot(xs, ys, "o", color=color, markersize=2.5)
+        if fill:
+            ax.fill_between(xs, base, ys, color=color, alpha=fill, linewidth=0)
+
+
+def _scale(
+    ax: Any,
+    series: list[Series],
+    config: Mapping[str, Any],
+    stacking: str,
+    start: float,
+    end: float,
+    height: int,
+) -> None:
+    """The y axis of one side: min/max from the field config or the data, threshold lines/areas,
+    ticks in the side's unit."""
+    if stacking in ("normal", "percent"):
+        arrays = [np.array(v, dtype=float) for v in _stack(series, stacking)]
+    else:
+        arrays = [_values(s) for s in series]
+    finite = np.concatenate([a[np.isfinite(a)] for a in arrays]) if arrays else np.array([])
+    lo = config.get("min", min(0.0, float(finite.min())) if finite.size else 0.0)
+    hi = config.get("max", float(finite.max()) if finite.size else 1.0)
+    if hi <= lo:
+        hi = lo + (abs(lo) or 1.0)
+    hi_soft = hi if "max" in config else hi + (hi - lo) * 0.05
+    _thresholds(ax, config, start, end, lo, hi_soft)
+    ticks = nice_ticks(lo, hi_soft, max(2, height // 45))
+    ax.set_ylim(lo, max(hi_soft, ticks[-1] if ticks else hi_soft))
+    ax.set_yticks(
+        ticks, value_ticks_text(ticks, "percentunit" if stacking == "percent" else config.get("unit"))
+    )
 
 
 def _thresholds(ax: Any, config: Mapping[str, Any], start: float, end: float, lo: float, hi: float) -> None:

@@ -31,7 +31,7 @@ def single_values(panel: Mapping[str, Any], data: PanelData) -> list[Value]:
     calc = reducer(panel)
     out: list[Value] = []
     for s in data.series:
-        config = field_config(panel, s.name)
+        config = field_config(panel, s.name, s.ref_id)
         out.append(Value(display_name(config, s.name), reduce(s.numbers(), calc), config, s))
     for table in data.tables:
         columns = [c for c in table.columns if c != "Time"]
