@@ -224,7 +224,7 @@ def openmetrics(uses: Mapping[str, MetricUse], scrape: int, now: int) -> Iterato
         )
         if plan.kind == "histogram":
             base = plan.metric.removesuffix("_bucket")
-            median = (12.0 if _buckets(base) is MS_BUCKETS else 0.06) * (1 + plan.level / 20)
+            median = (12.0 if _buckets(base) is MS_BUCKETS else 0.02) * (1 + plan.level / 20)
             totals, total, last = [], 0.0, None
             for t in times:
                 step = 0 if last is None else t - last
