@@ -18,6 +18,7 @@ def main() -> None:
     settings = settings_module.load(PACK_OPTIONS)
     ctx = pack_context(settings)
     packs = build_packs(ctx)
+    settings = settings_module.bind_packs(settings, packs)  # receiver roles and table grants
     tree = build_policy_tree(settings, packs)
     env = ObservabilityEnvironment("observability", settings, ctx, packs, tree)
     pulumi.export("grafanaUrl", settings.grafana.url)

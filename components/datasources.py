@@ -1,4 +1,4 @@
-"""Grafana data sources with pinned uids: PostgreSQL `civic-db`, Loki and Prometheus."""
+"""Grafana data sources with pinned uids: PostgreSQL (`postgres.datasourceName`), Loki and Prometheus."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class DataSources(pulumi.ComponentResource):
         postgres = grafana.oss.DataSource(
             f"{name}-postgres",
             uid=CATALOGUE["postgres"].uid,
-            name="civic-db",
+            name=pg.datasource_name,
             type=CATALOGUE["postgres"].plugin_type,
             url=f"{pg.host}:{pg.port}",
             username=pg.readonly_role,

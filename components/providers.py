@@ -28,7 +28,7 @@ def create_providers(settings: Settings, parent: pulumi.Resource) -> Providers:
         "grafana",
         url=settings.grafana.url,
         auth=settings.grafana.auth,
-        org_id=str(settings.grafana.org_id),
+        org_id=settings.grafana.org_id,  # an integer input; above 1 only with basic auth (settings)
         opts=child,
     )
     postgres_provider = postgresql.Provider(

@@ -15,8 +15,9 @@ Order of the routes under the root (the first match wins; nothing below `continu
    (e.g. `labels={"category": "slo"}` on its AlertSpec); receivers per category come from stack
    config `routing.categoryReceivers`.
 2. Team routes, one per `TeamRoute` of every pack (`team=<team>` plus the route's own matchers),
-   in pack order. A team overrides the organisation's severity routing only for the severities it
-   lists; its other severities get the organisation's receivers inside the team route.
+   in pack order. A pack names receiver roles; the stack maps them to receivers
+   (`routing.teams.<team>`, `routing.roles`; checked by `settings.bind_packs`). A team overrides
+   the organisation's severity routing only for the severities it lists; its other severities get the organisation's receivers inside the team route.
 3. The organisation's severity routing (stack config `routing.severityReceivers`, from the Clipper
    document 002): critical -> PagerDuty on-call, Slack #incidents and the on-call e-mail; warning ->
    Slack #alerts and e-mail; info -> Slack #monitoring. It serves every team without a route of its
@@ -46,8 +47,8 @@ from collections.abc import Iterable, Mapping
 
 from model.pack import Pack, TeamRoute
 from model.policy import PolicyNode
-from model.vocabulary import SEVERITIES
-from settings import ALERT_CATEGORIES, Problem, Settings, SettingsError
+from model.vocabulary import ALERT_CATEGORIES, SEVERITIES
+from settings import Settings
 
 MAINTENANCE_MUTE_TIMING = "planned-maintenance"
 # Grafana allows a fixed nesting depth under the root policy.
@@ -58,7 +59,7 @@ UNMUTED_CATEGORIES = frozenset({"security"})
 
 
 def _severity_timing(settings: Settings, severity: str) -> dict:
-    t = settings.routing.timings[severity]
+    t = settings.routing.timings.of(severity)
     return dict(group_wait=t.group_wait, group_interval=t.group_interval, repeat_interval=t.repeat_interval)
 
 
@@ -91,7 +92,7 @@ def _by_severity(
 def _category_nodes(settings: Settings, mute: tuple[str, ...]) -> list[PolicyNode]:
     nodes = []
     for category in ALERT_CATEGORIES:
-        receivers = settings.routing.category_receivers.get(category)
+        receivers = settings.routing.category_map().get(category)
         if not receivers:
             continue
         muted = () if category in UNMUTED_CATEGORIES else mute
@@ -104,31 +105,12 @@ def _category_nodes(settings: Settings, mute: tuple[str, ...]) -> list[PolicyNod
 
 def _team_node(settings: Settings, route: TeamRoute, mute: tuple[str, ...]) -> PolicyNode:
     matchers = (("team", "=", route.team),) + tuple((k, "=", v) for k, v in sorted(route.matchers.items()))
-    receivers = {**settings.routing.severity_receivers, **route.receivers_by_severity}
+    own = {
+        severity: tuple(r for role in roles for r in settings.routing.receivers_of(route.team, role))
+        for severity, roles in route.roles_by_severity.items()
+    }
+    receivers = {**settings.routing.severity_map(), **own}
     return PolicyNode(receiver=None, matchers=matchers, children=_by_severity(settings, receivers, mute))
-
-
-def check_receivers(settings: Settings, packs: Iterable[Pack]) -> None:
-    """Every receiver a pack routes to must be defined for this stack (unless all goes to one)."""
-    if settings.routing.send_all_to:
-        return
-    defined = {r.name for r in settings.receivers}
-    problems = []
-    for pack in packs:
-        for route in pack.routes:
-            for severity, receivers in route.receivers_by_severity.items():
-                for name in receivers:
-                    if name not in defined:
-                        problems.append(
-                            Problem(
-                                f"observability:receivers.{name}",
-                                f"is routed to by team '{route.team}' ({severity}) but not defined",
-                                f"pulumi config set --path 'observability:receivers.{name}.type' slack "
-                                f"--stack {settings.stack} (and its channel/secret)",
-                            )
-                        )
-    if problems:
-        raise SettingsError(settings.stack, sorted(set(problems), key=lambda p: (p.key, p.message)))
 
 
 def build_policy_tree(settings: Settings, packs: Iterable[Pack]) -> PolicyNode:
@@ -138,7 +120,6 @@ def build_policy_tree(settings: Settings, packs: Iterable[Pack]) -> PolicyNode:
     severity to its one channel.
     """
     packs = tuple(packs)
-    check_receivers(settings, packs)
     mute = (MAINTENANCE_MUTE_TIMING,) if settings.routing.maintenance else ()
     routing = settings.routing
     if routing.send_all_to:
@@ -148,10 +129,10 @@ def build_policy_tree(settings: Settings, packs: Iterable[Pack]) -> PolicyNode:
         children = (
             *_category_nodes(settings, mute),
             *(_team_node(settings, route, mute) for pack in packs for route in pack.routes),
-            *_by_severity(settings, routing.severity_receivers, mute),
+            *_by_severity(settings, routing.severity_map(), mute),
         )
         receiver = routing.default_receiver
-    info = settings.routing.timings["info"]
+    info = settings.routing.timings.info
     tree = PolicyNode(
         receiver=receiver,
         group_by=routing.group_by,

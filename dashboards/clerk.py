@@ -600,11 +600,12 @@ def build(ctx: PackContext) -> Pack:
         routes=(
             TeamRoute(
                 team=TEAM,
-                receivers_by_severity={
-                    "critical": ("slack-alerts", "pagerduty-clerk"),
-                    "warning": ("slack-alerts",),
+                roles_by_severity={
+                    "critical": ("team-channel", "team-pager"),
+                    "warning": ("team-channel",),
                 },
             ),
         ),
         loki_derived_fields=(_derived_field("run_id"), _derived_field("subdomain")),
+        tables=("sites",),  # every SQL panel, variable and alert reads `sites` only
     )

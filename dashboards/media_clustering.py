@@ -502,10 +502,10 @@ def build(ctx: PackContext) -> Pack:
         routes=(
             TeamRoute(
                 team=TEAM,
-                receivers_by_severity={
-                    "critical": ("slack-media", "pagerduty-media"),
-                    "warning": ("slack-media",),
-                    "info": ("slack-media",),
+                roles_by_severity={
+                    "critical": ("team-channel", "team-pager"),
+                    "warning": ("team-channel",),
+                    "info": ("team-channel",),
                 },
             ),
         ),

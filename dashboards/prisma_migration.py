@@ -492,10 +492,10 @@ def build(ctx: PackContext) -> Pack:
         routes=(
             TeamRoute(
                 team=TEAM,
-                receivers_by_severity={
-                    "critical": ("pagerduty-oncall", "slack-backend-monitoring"),
-                    "warning": ("slack-backend-monitoring",),
-                    "info": ("slack-backend-monitoring",),
+                roles_by_severity={
+                    "critical": ("oncall", "team-channel"),
+                    "warning": ("team-channel",),
+                    "info": ("team-channel",),
                 },
             ),
         ),

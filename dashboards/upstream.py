@@ -491,10 +491,10 @@ def build(ctx: PackContext) -> Pack:
         routes=(
             TeamRoute(
                 team=TEAM,
-                receivers_by_severity={
-                    "critical": ("slack-upstream",),
-                    "warning": ("slack-upstream",),
-                    "info": ("slack-upstream",),
+                roles_by_severity={
+                    "critical": ("team-channel",),
+                    "warning": ("team-channel",),
+                    "info": ("team-channel",),
                 },
             ),
         ),

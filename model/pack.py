@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from model.datasources import DataSourceKey
 from model.scenarios import Scenario
-from model.vocabulary import Severity
+from model.vocabulary import ReceiverRole, Severity
 
 Comparator = Literal[">", "<"]
 Reducer = Literal["last", "max", "min", "mean", "sum", "count"]
@@ -76,14 +76,16 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class TeamRoute:
-    """Where a team's alerts go, by severity: receiver names defined in stack config.
+    """Where a team's alerts go, by severity: receiver *roles*, which each stack maps to its receivers.
 
-    A severity listing several receivers reaches all of them (routes with `continue`).
-    `matchers` narrows the route further than `team=<team>` (e.g. a dedicated service).
+    A pack never names an environment's receivers: it says "the team's channel" or "the
+    organisation's on-call", and stack config (`routing.teams.<team>` and `routing.roles`) says who
+    that is there. A severity listing several roles reaches all of their receivers (routes with
+    `continue`). `matchers` narrows the route further than `team=<team>` (e.g. a dedicated service).
     """
 
     team: str
-    receivers_by_severity: Mapping[Severity, tuple[str, ...]]
+    roles_by_severity: Mapping[Severity, tuple[ReceiverRole, ...]]
     matchers: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -110,6 +112,8 @@ class Pack:
     loki_derived_fields: tuple[DerivedField, ...] = ()
     # The proof of each Prometheus alert, keyed by alert name (see model.scenarios).
     scenarios: Mapping[str, Scenario] = field(default_factory=dict)
+    # PostgreSQL tables the pack's queries read: the read-only role is granted SELECT on these.
+    tables: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,3 +9,9 @@ SEVERITIES: tuple[Severity, ...] = ("critical", "warning", "info")
 
 # Values of the `category` alert label that get a special route (see components/routing.py), in match order.
 ALERT_CATEGORIES = ("security", "slo", "error-budget")
+
+# Receiver roles a pack routes to; each stack maps them to its receivers. A team role is the
+# team's own (`routing.teams.<team>.<role>`), an organisation role is shared (`routing.roles.<role>`).
+ReceiverRole = Literal["team-channel", "team-pager", "oncall"]
+TEAM_ROLES: tuple[ReceiverRole, ...] = ("team-channel", "team-pager")
+ORG_ROLES: tuple[ReceiverRole, ...] = ("oncall",)

@@ -59,12 +59,12 @@ def build(ctx):  # noqa: F811
     panel.update(id=999, title="Queue Depth", gridPos={"h": 4, "w": 6, "x": 0, "y": 99})
     model["panels"].append(panel)
     route = pack.routes[0]
-    crit = route.receivers_by_severity["critical"][-1:]
+    crit = route.roles_by_severity["critical"][-1:]
     return _dc.replace(
         pack,
         dashboards=(_dc.replace(board, model=model),) + pack.dashboards[1:],
         alerts=pack.alerts[:-1],
-        routes=(_dc.replace(route, receivers_by_severity={**route.receivers_by_severity, "critical": crit}),)
+        routes=(_dc.replace(route, roles_by_severity={**route.roles_by_severity, "critical": crit}),)
         + pack.routes[1:],
     )
 """

@@ -46,8 +46,9 @@ def test_postgres_data_source(stack_plan):
     assert data["database"] == "clerk"
     assert data["maxOpenConns"] == 5
     assert data["postgresVersion"] >= 1400
-    expected_ssl = "require" if stack_plan.stack == "prod" else "prefer"
-    assert data["sslmode"] == expected_ssl
+    # Grafana's PostgreSQL driver (lib/pq) refuses prefer and allow: every stack requires TLS.
+    assert data["sslmode"] == "require"
+    assert ds["inputs"]["name"] == "civic-db"  # postgres.datasourceName's default
 
 
 def test_loki_data_source_links_clerk_fields(stack_plan):
@@ -97,6 +98,8 @@ def test_secrets_are_secret(stack_plan):
     assert "placeholder-secret" not in text and MOCK_PASSWORD not in text
     grafana = one(stack_plan.plan, "pulumi:providers:grafana")
     assert grafana["inputs"]["auth"] == SECRET
+    # org_id is an integer input; the engine hands provider inputs over JSON-encoded.
+    assert json.loads(grafana["inputs"]["orgId"]) == 1
     postgres = one(stack_plan.plan, "pulumi:providers:postgresql")
     assert postgres["inputs"]["password"] == SECRET
     for cp in of_type(stack_plan.plan, CONTACT):

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from model.serialise import to_json
+from settings.stack_file import StackFileError, load_yaml, read_stack_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "[secret]"
@@ -45,31 +44,28 @@ class PlanResult:
     warnings: list[str] = field(default_factory=list)
 
 
-# libyaml's parser when PyYAML was built with it (the wheels are): the same safe loading, ~10x faster.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_yaml(path: Path) -> Any:
-    return yaml.load(path.read_text(), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
-
-
 def project_name() -> str:
     return load_yaml(ROOT / "Pulumi.yaml")["name"]
 
 
-def read_stack_config(stack: str) -> dict[str, Any]:
-    path = ROOT / f"Pulumi.{stack}.yaml"
+def read_stack_config(stack: str, config_file: Path | None = None) -> dict[str, Any]:
+    """The stack file's `config:` (strictly read: StackFileError names the file and line)."""
+    path = Path(config_file) if config_file else ROOT / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        raise SystemExit(f"no stack file {path.name}: stacks are " + ", ".join(list_stacks()))
-    return (load_yaml(path) or {}).get("config", {}) or {}
+        raise StackFileError(path, None, "no such stack file: stacks are " + ", ".join(list_stacks()))
+    return read_stack_file(path)
 
 
 def list_stacks() -> list[str]:
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
 
 
-def placeholder(key: str) -> str:
-    return f"placeholder-secret-for-{key.split(':')[-1]}"
+def placeholder(key: str, basic_auth: bool = False) -> str:
+    """A marked stand-in for a secret; `user:password`-shaped where the stack declares basic auth."""
+    name = key.split(":")[-1]
+    return (
+        f"placeholder-user:placeholder-secret-for-{name}" if basic_auth else f"placeholder-secret-for-{name}"
+    )
 
 
 def engine_config(
@@ -96,7 +92,9 @@ def engine_config(
         full = f"{NAMESPACE}:{name}"
         if full in config:
             continue  # stored in plain text: the settings report it
-        values[full] = (secrets or {}).get(full) or placeholder(full)
+        grafana = plain.get("grafana")
+        basic = name == "grafanaAuth" and isinstance(grafana, dict) and grafana.get("authType") == "basic"
+        values[full] = (secrets or {}).get(full) or placeholder(full, basic)
         config[full] = values[full]
         if full not in secret_keys:
             secret_keys.append(full)
@@ -145,12 +143,14 @@ def render_plan(
     config_overrides: Mapping[str, Any] | None = None,
     secrets: Mapping[str, str] | None = None,
     registered: list[dict[str, Any]] | None = None,
+    config_file: Path | None = None,
 ) -> PlanResult:
     """Run the program for `stack` on the mock engine and return what it registered.
 
     `config_overrides` replaces top-level keys of the stack file (tests use it for bad input);
     `secrets` supplies values for secret keys (tests use known fakes to scan for leaks);
-    `registered`, if given, receives every registration as it happens (even when the run fails).
+    `registered`, if given, receives every registration as it happens (even when the run fails);
+    `config_file` reads another stack file than Pulumi.<stack>.yaml (like `pulumi --config-file`).
     """
     import pulumi
     from pulumi.runtime import mocks, rpc
@@ -159,7 +159,7 @@ def render_plan(
     from pulumi.runtime.sync_await import _sync_await
 
     project = project_name()
-    raw = {**read_stack_config(stack), **(config_overrides or {})}
+    raw = {**read_stack_config(stack, config_file), **(config_overrides or {})}
     config, secret_keys, secret_values = engine_config(project, raw, secrets)
     known_secrets = [*secret_values.values(), MOCK_PASSWORD]
     resources: list[dict[str, Any]] = registered if registered is not None else []
@@ -273,13 +273,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True, help="one of: " + ", ".join(list_stacks()))
     parser.add_argument("--out", default=str(ROOT / "build"), help="output root (default: build/)")
+    parser.add_argument("--config-file", help="read this stack file instead of Pulumi.<stack>.yaml")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from settings import SettingsError
 
     try:
-        result = render_plan(args.stack)
-    except SettingsError as err:
+        result = render_plan(args.stack, config_file=args.config_file)
+    except (SettingsError, StackFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except SecretLeak as err:
