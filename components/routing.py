@@ -17,7 +17,8 @@ Order of the routes under the root (the first match wins; nothing below `continu
 2. Team routes, one per `TeamRoute` of every pack (`team=<team>` plus the route's own matchers),
    in pack order. A pack names receiver roles; the stack maps them to receivers
    (`routing.teams.<team>`, `routing.roles`; checked by `settings.bind_packs`). A team overrides
-   the organisation's severity routing only for the severities it lists; its other severities get the organisation's receivers inside the team route.
+   the organisation's severity routing only for the severities it lists; its other severities get
+   the organisation's receivers inside the team route.
 3. The organisation's severity routing (stack config `routing.severityReceivers`, from the Clipper
    document 002): critical -> PagerDuty on-call, Slack #incidents and the on-call e-mail; warning ->
    Slack #alerts and e-mail; info -> Slack #monitoring. It serves every team without a route of its

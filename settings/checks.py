@@ -30,6 +30,7 @@ def cross_checks(sections: Mapping[str, Any], stack: str) -> list[Problem]:
     """Every check whose sections are (at least partly) valid; a check that reads an invalid
     field (AttributeError on a partial section) is skipped: that field has its own problem."""
     problems: list[Problem] = []
+    sections = {**sections, "stack": stack}
     for required, check in CHECKS:
         if not all(
             sections.get(s) is not None or s == "kubernetesSecret" and s in sections for s in required
@@ -43,7 +44,14 @@ def cross_checks(sections: Mapping[str, Any], stack: str) -> list[Problem]:
 
 
 def is_prod(sections: Mapping[str, Any]) -> bool:
-    return sections["environment"].name == "prod"
+    """Prod is the stack named prod whose environment says so; any other stack behaves like staging.
+
+    Where the environment names another stack, that is its one problem: the checks that depend on
+    the environment are skipped (AttributeError) instead of judging the file by the wrong stack."""
+    env = sections["environment"]
+    if env.name != sections["stack"]:
+        raise AttributeError("environment.name")
+    return env.name == "prod"
 
 
 def pages(sections: Mapping[str, Any]) -> bool:
@@ -166,9 +174,22 @@ def receiver_names_unique_regardless_of_case(s: Mapping[str, Any], stack: str) -
             )
 
 
+def _paging_receivers(s: Mapping[str, Any]) -> list[str]:
+    return [name for name, r in s["receivers"].items() if r is not None and "type" in r.__dict__ and r.pages]
+
+
 @needs("environment", "receivers")
 def only_prod_pages(s: Mapping[str, Any], stack: str) -> Iterator[Problem]:
     env = s["environment"]
+    if is_prod(s) and not env.paging and _paging_receivers(s):
+        # One mistake, one message: prod with paging off and receivers that page.
+        names = ", ".join(_paging_receivers(s))
+        yield Problem(
+            key_of(["environment", "paging"]),
+            f"is false, but these receivers page: {names}; set paging to true or remove them",
+            set_command(stack, ["environment", "paging"], True),
+        )
+        return
     for name, receiver in s["receivers"].items():
         if receiver is None or not receiver.pages or pages(s):
             continue
@@ -189,6 +210,8 @@ def only_prod_pages(s: Mapping[str, Any], stack: str) -> Iterator[Problem]:
 
 @needs("environment", "routing")
 def non_paging_stacks_send_all_to_one(s: Mapping[str, Any], stack: str) -> Iterator[Problem]:
+    if is_prod(s) and not s["environment"].paging and "receivers" in s and _paging_receivers(s):
+        return  # reported once, at environment.paging
     if not pages(s) and s["routing"].send_all_to is None:
         yield Problem(
             key_of(["routing", "sendAllTo"]),

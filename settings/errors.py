@@ -14,6 +14,14 @@ from pydantic.fields import FieldInfo
 
 from settings.problems import Problem, did_you_mean, key_of, list_fix, rm_command, set_command, shown
 
+# Settings that existed once and were removed, with why (shown instead of a "did you mean").
+REMOVED = {
+    (
+        "postgres",
+        "queryTimeout",
+    ): "was removed: it did nothing (the role's statementTimeout limits each query)",
+}
+
 _MESSAGES = {
     "missing": "is missing",
     "bool_type": "must be true or false, unquoted",
@@ -125,6 +133,7 @@ def problems_from(
 ) -> list[Problem]:
     """One Problem per pydantic error of one section (`data` as given, `schema` its annotation)."""
     problems = []
+    renamed: set[str] = set()  # keys a "did you mean" rename provides: not also reported missing
     errors = err.errors(include_url=False, include_input=False)
     deeper = {tuple(e["loc"][:i]) for e in errors for i in range(len(e["loc"]))}
     for e in errors:
@@ -133,12 +142,17 @@ def problems_from(
         inner, value, found = _path(tuple(e["loc"]), data)
         path = [*prefix, *inner]
         kind = e["type"]
+        if kind == "extra_forbidden" and tuple(path) in REMOVED:
+            problems.append(Problem(key_of(path), REMOVED[tuple(path)], rm_command(stack, path)))
+            continue
         if kind == "extra_forbidden":
             known = _known_keys(schema, inner[:-1], data)
             guess = did_you_mean(str(inner[-1]), known)
             hint = f"; did you mean {guess}?" if guess else (f" (known: {', '.join(known)})" if known else "")
             fix = f"{_rename(stack, path, guess)}" if guess else rm_command(stack, path)
             problems.append(Problem(key_of(path), f"is not a setting here{hint}", fix))
+            if guess:
+                renamed.add(key_of([*path[:-1], guess]))
             continue
         if kind == "union_tag_invalid" or kind == "union_tag_not_found":
             path = [*path, "type"] if path[-1] != "type" else path
@@ -176,7 +190,7 @@ def problems_from(
         else:
             message = e["msg"]
         problems.append(Problem(key_of(path), message, _fix(stack, path, schema, inner, value, data)))
-    return problems
+    return [p for p in problems if not (p.message == "is missing" and p.key in renamed)]
 
 
 def _rename(stack: str, path: list[str | int], new: str) -> str:

@@ -18,6 +18,7 @@ from pydantic import Field, TypeAdapter, ValidationError, create_model
 
 from settings.checks import cross_checks, pages
 from settings.errors import problems_from
+from settings.models import RECEIVER_MODELS
 from settings.models import Receiver as _RECEIVER
 from settings.models import Section, Settings, StackSettings
 from settings.problems import (
@@ -194,7 +195,10 @@ def load(
             if partial is not None:
                 sections[name] = partial
     secret_keys = {"grafanaAuth", "postgresAdminPassword"} | receiver_secret_keys(raw.get("receivers"))
-    problems += _unknown_top_level(raw, schemas, secret_keys, stack)
+    unknown = _unknown_top_level(raw, schemas, secret_keys, stack)
+    renamed = {p.fix.split("`")[3] for p in unknown if p.fix.startswith("rename")}
+    problems = [p for p in problems if p.key not in renamed or not p.message.startswith("is missing")]
+    problems += unknown
     problems += cross_checks(sections, stack)
     secrets = _Secrets(stack)
     auth = secrets.read("grafanaAuth", SECRET_EXAMPLES["grafanaAuth"])
@@ -208,7 +212,7 @@ def load(
     receiver_secrets = {
         name: secrets.read(r.secret_key, "<integration-key>" if r.type == "pagerduty" else "<https-url>")
         for name, r in receivers.items()
-        if r.type in ("pagerduty", "webhook")
+        if r.type in ("pagerduty", "webhook") and "secret_key" in r.__dict__  # not where it is invalid
     }
     problems += secrets.problems
     if "grafana" in sections:
@@ -221,29 +225,44 @@ def load(
 def _partial(schema: Any, data: Any, err: ValidationError) -> Any:
     """What of an invalid section is valid, for the checks across sections: a model without its
     invalid fields (reading one raises AttributeError, which skips that check), or the receivers
-    with None for each invalid one. None when nothing is usable."""
+    with each invalid one reduced the same way (None when even its type is unknown)."""
     bad = {e["loc"][0] for e in err.errors() if e["loc"]}
     if not isinstance(data, dict) or not bad:
         return None
-    if name_model := (schema if isinstance(schema, type) and issubclass(schema, Section) else None):
-        values = {}
-        for field, info in name_model.model_fields.items():
-            key = info.alias or field
-            if key in data and key not in bad:
-                annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-                values[field] = _adapter(annotation).validate_python(data[key])
-        partial = name_model.model_construct(**values)
-        for field, info in name_model.model_fields.items():
-            if (info.alias or field) in bad or field not in values and info.is_required():
-                partial.__dict__.pop(field, None)
-        return partial
+    if isinstance(schema, type) and issubclass(schema, Section):
+        return _partial_model(schema, data, bad)
     if schema is StackSettings.model_fields["receivers"].annotation:
-        return {
-            name: None if name in bad else _adapter(_RECEIVER).validate_python(spec)
-            for name, spec in data.items()
-            if isinstance(name, str)
-        }
+        return {name: _partial_receiver(spec) for name, spec in data.items() if isinstance(name, str)}
     return None
+
+
+def _partial_model(model: type[Section], data: dict, bad: set) -> Section:
+    values = {}
+    for field, info in model.model_fields.items():
+        key = info.alias or field
+        if key in data and key not in bad:
+            annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+            values[field] = _adapter(annotation).validate_python(data[key])
+    partial = model.model_construct(**values)
+    for field, info in model.model_fields.items():
+        if (info.alias or field) in bad or field not in values and info.is_required():
+            partial.__dict__.pop(field, None)
+    return partial
+
+
+def _partial_receiver(spec: Any) -> Any:
+    try:
+        return _adapter(_RECEIVER).validate_python(spec)
+    except ValidationError:
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        model = RECEIVER_MODELS.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            return None
+        try:
+            model.model_validate(spec)
+        except ValidationError as err:
+            return _partial_model(model, spec, {e["loc"][0] for e in err.errors() if e["loc"]})
+        return None
 
 
 def _missing_fix(stack: str, name: str) -> str:
@@ -300,7 +319,7 @@ def _assemble(stack: str, s: dict[str, Any], auth, admin_password, slack_token, 
         receiver._secret = slack_token if receiver.type == "slack" else receiver_secrets.get(name)
         receivers.append(receiver)
     k8s = s.get("kubernetesSecret")
-    paging = pages(s)
+    paging = pages({**s, "stack": stack})
     if env.allow_paging_outside_prod and paging:
         pulumi.log.warn(
             f"stack '{stack}' is not prod but may page: environment.allowPagingOutsideProd = "

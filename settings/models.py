@@ -96,7 +96,7 @@ class GrafanaSettings(Section):
     )
     auth_type: Literal["serviceAccountToken", "basic"] = Field(
         "serviceAccountToken",
-        description="what secret `grafanaAuth` holds: a service-account token (of one org) or `user:password`",
+        description="what secret `grafanaAuth` holds: a service-account token (one org's) or `user:password`",
         examples=["serviceAccountToken"],
     )
     _auth: Any = PrivateAttr(None)
@@ -270,15 +270,15 @@ class PagerDutyReceiver(ReceiverBase):
     type: Literal["pagerduty"]
     secret_key: SecretKey = Field(
         alias="secret",
-        description="config key of its integration key (pagerduty...Key)",
+        description="config key of its integration key (pagerduty...)",
         examples=["pagerdutyClerkKey"],
     )
 
     @field_validator("secret_key")
     @classmethod
     def _named_for_pagerduty(cls, value: str) -> str:
-        if not (value.startswith("pagerduty") and value.endswith("Key")):
-            raise invalid("must be a PagerDuty secret key: pagerduty<Service>Key, like pagerdutyClerkKey")
+        if not value.startswith("pagerduty"):
+            raise invalid("must name a PagerDuty secret key: pagerduty<Service>, like pagerdutyClerkKey")
         return value
 
     @property
@@ -289,7 +289,7 @@ class PagerDutyReceiver(ReceiverBase):
 class WebhookReceiver(ReceiverBase):
     type: Literal["webhook"]
     secret_key: SecretKey = Field(
-        alias="secret", description="config key of its URL (webhook...Url)", examples=["webhookOpsUrl"]
+        alias="secret", description="config key of its URL (webhook...)", examples=["webhookOpsUrl"]
     )
     paging: Flag = Field(
         False, description="the webhook pages someone (refused outside prod)", examples=[False]
@@ -298,8 +298,8 @@ class WebhookReceiver(ReceiverBase):
     @field_validator("secret_key")
     @classmethod
     def _named_for_webhooks(cls, value: str) -> str:
-        if not (value.startswith("webhook") and value.endswith("Url")):
-            raise invalid("must be a webhook secret key: webhook<Name>Url, like webhookOpsUrl")
+        if not value.startswith("webhook"):
+            raise invalid("must name a webhook secret key: webhook<Name>, like webhookOpsUrl")
         return value
 
     @property
@@ -310,7 +310,12 @@ class WebhookReceiver(ReceiverBase):
 Receiver = Annotated[
     SlackReceiver | EmailReceiver | PagerDutyReceiver | WebhookReceiver, Field(discriminator="type")
 ]
-RECEIVER_TYPES = ("slack", "email", "pagerduty", "webhook")
+RECEIVER_MODELS: dict[str, type[ReceiverBase]] = {
+    "slack": SlackReceiver,
+    "email": EmailReceiver,
+    "pagerduty": PagerDutyReceiver,
+    "webhook": WebhookReceiver,
+}
 
 # --- routing ---------------------------------------------------------------------------------
 
@@ -321,12 +326,14 @@ TimingDuration = duration(1, 365 * _DAY, "Grafana takes any positive duration; c
 def _timing(severity: str, wait: str, interval: str, repeat: str) -> type[Section]:
     class Timing(Section):
         group_wait: TimingDuration = Field(
-            wait, description=f"{severity}: wait before the first notification"
+            wait, description=f"{severity}: wait before the first notification", examples=[wait]
         )
         group_interval: TimingDuration = Field(
-            interval, description=f"{severity}: wait before notifying of changes"
+            interval, description=f"{severity}: wait before notifying of changes", examples=[interval]
         )
-        repeat_interval: TimingDuration = Field(repeat, description=f"{severity}: repeat while firing")
+        repeat_interval: TimingDuration = Field(
+            repeat, description=f"{severity}: repeat while firing", examples=[repeat]
+        )
 
     Timing.__name__ = Timing.__qualname__ = f"{severity.title()}Timing"
     return Timing

@@ -88,8 +88,11 @@ def _role_problems(settings: Settings, packs: Sequence[Pack]) -> list[Problem]:
     stack = settings.stack
     problems = []
     teams_with_routes = {r.team for p in packs for r in p.routes}
+    misspelt: set[str] = set()  # teams a misspelt key stands for: their roles are not also missing
     for team in sorted(set(routing.teams) - teams_with_routes):
         guess = did_you_mean(team, teams_with_routes)
+        if guess and guess not in routing.teams:
+            misspelt.add(guess)
         hint = (
             f"; did you mean {guess}?"
             if guess
@@ -111,7 +114,7 @@ def _role_problems(settings: Settings, packs: Sequence[Pack]) -> list[Problem]:
                     used.setdefault((scope, role), f"team '{route.team}' ({severity})")
     if routing.send_all_to is None:
         for (scope, role), user in sorted(used.items()):
-            if not routing.receivers_of(scope or "-", role):
+            if scope not in misspelt and not routing.receivers_of(scope or "-", role):
                 path = ["routing", "teams", scope, role] if scope else ["routing", "roles", role]
                 problems.append(
                     Problem(

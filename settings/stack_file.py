@@ -159,8 +159,9 @@ def load_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = err.problem or "is not valid YAML"
-        if "\t" in text and "'\\t'" in str(problem):
-            problem = "a tab is used for indentation; YAML indents with spaces"
+        lines = text.splitlines()
+        if mark and mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
+            problem = "a tab is used for indentation or before a value; YAML indents with spaces"
         raise StackFileError(path, mark.line + 1 if mark else None, problem) from None
     except yaml.YAMLError as err:
         raise StackFileError(path, None, f"is not valid YAML ({err})") from None

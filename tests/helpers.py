@@ -25,3 +25,26 @@ def policy_nodes(policy_inputs: dict[str, Any]):
     yield policy_inputs
     for child in policy_inputs.get("policies", []):
         yield from policy_nodes(child)
+
+
+def run_plan_on(stack: str, text: str | bytes, workdir) -> tuple[int, str, str, bool]:
+    """`python -m tools.plan --stack <stack> --config-file <file>` in-process on the given stack file text.
+
+    Returns (exit status, stdout, stderr, whether anything was written under the output root).
+    """
+    import contextlib
+    import io
+    from pathlib import Path
+
+    from tools import plan
+
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"Pulumi.{stack}.yaml"
+    (path.write_bytes if isinstance(text, bytes) else path.write_text)(text)
+    out_root = workdir / "build"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = plan.main(["--stack", stack, "--config-file", str(path), "--out", str(out_root)])
+    written = out_root.exists() and any(out_root.rglob("*"))
+    return status, out.getvalue(), err.getvalue(), written
