@@ -197,9 +197,18 @@ def _rename(stack: str, path: list[str | int], new: str) -> str:
     return f"rename `{path[-1]}` to `{new}` in Pulumi.{stack}.yaml"
 
 
+def _section_example(section: Any) -> Any:
+    from settings.models import StackSettings
+
+    info = next((f for n, f in StackSettings.model_fields.items() if (f.alias or n) == section), None)
+    return info.examples[0] if info is not None and info.examples else "<value>"
+
+
 def _fix(
     stack: str, path: list[str | int], schema: Any, inner: list[str | int], value: Any, data: Any
 ) -> str:
+    if not inner and _section_example(path[0]) != "<value>":
+        return set_command(stack, path, _section_example(path[0]))
     if inner and isinstance(inner[-1], int):
         items = _example(schema, inner[:-1], data)
         first = items[0] if isinstance(items, list) and items else "<value>"

@@ -18,9 +18,8 @@ from pydantic import Field, TypeAdapter, ValidationError, create_model
 
 from settings.checks import cross_checks, pages
 from settings.errors import problems_from
-from settings.models import RECEIVER_MODELS
+from settings.models import RECEIVER_MODELS, Section, Settings, StackSettings
 from settings.models import Receiver as _RECEIVER
-from settings.models import Section, Settings, StackSettings
 from settings.problems import (
     NAMESPACE,
     Problem,
@@ -54,9 +53,16 @@ SECRET_EXAMPLES = {
 
 def section_schemas(pack_schema: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """Stack-file key -> the annotation its value is validated against."""
-    schemas = {(info.alias or name): info.annotation for name, info in StackSettings.model_fields.items()}
+    schemas = {
+        (info.alias or name): _full_annotation(info) for name, info in StackSettings.model_fields.items()
+    }
     schemas["packs"] = _packs_model(_freeze(pack_schema))
     return schemas
+
+
+def _full_annotation(info: Any) -> Any:
+    """A field's annotation with its constraints and validators (pydantic keeps them apart)."""
+    return Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
 
 
 def _freeze(pack_schema: Mapping[str, Mapping[str, Any]]) -> tuple:
@@ -231,7 +237,7 @@ def _partial(schema: Any, data: Any, err: ValidationError) -> Any:
         return None
     if isinstance(schema, type) and issubclass(schema, Section):
         return _partial_model(schema, data, bad)
-    if schema is StackSettings.model_fields["receivers"].annotation:
+    if schema == _full_annotation(StackSettings.model_fields["receivers"]):
         return {name: _partial_receiver(spec) for name, spec in data.items() if isinstance(name, str)}
     return None
 
@@ -241,8 +247,7 @@ def _partial_model(model: type[Section], data: dict, bad: set) -> Section:
     for field, info in model.model_fields.items():
         key = info.alias or field
         if key in data and key not in bad:
-            annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-            values[field] = _adapter(annotation).validate_python(data[key])
+            values[field] = _adapter(_full_annotation(info)).validate_python(data[key])
     partial = model.model_construct(**values)
     for field, info in model.model_fields.items():
         if (info.alias or field) in bad or field not in values and info.is_required():

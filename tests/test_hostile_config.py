@@ -185,7 +185,7 @@ def mutate(raw: dict[str, Any], data: st.DataObject) -> str:
 def plan_or_refuse(stack: str, raw: dict[str, Any]) -> None:
     """The property: a valid environment, or SettingsError with nothing registered."""
     registered: list[dict[str, Any]] = []
-    with mock.patch.object(plan_tool, "read_stack_config", lambda _stack: raw):
+    with mock.patch.object(plan_tool, "read_stack_config", lambda _stack, _file=None: raw):
         try:
             result = plan_tool.render_plan(stack, registered=registered)
         except settings_module.SettingsError as err:
@@ -262,7 +262,7 @@ def test_a_refusal_is_what_the_property_accepts():
     raw[NS + "grafana"] = {"url": "ftp://nope", "orgId": "many"}
     registered: list = []
     with (
-        mock.patch.object(plan_tool, "read_stack_config", lambda _stack: raw),
+        mock.patch.object(plan_tool, "read_stack_config", lambda _stack, _file=None: raw),
         pytest.raises(settings_module.SettingsError) as err,
     ):
         plan_tool.render_plan("prod", registered=registered)

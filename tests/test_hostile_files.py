@@ -125,7 +125,7 @@ CASES: list[tuple[str, str, Callable[[str], str], tuple[str, ...]]] = [
         "dead-queryTimeout",
         "staging",
         put("postgres", "queryTimeout", "30s"),
-        ("postgres.queryTimeout", "not a setting"),
+        ("postgres.queryTimeout", "was removed"),
     ),
     (
         "typo-receiver-field",
@@ -347,7 +347,7 @@ CASES: list[tuple[str, str, Callable[[str], str], tuple[str, ...]]] = [
         "prod-paging-false",
         "prod",
         put("environment", "paging", False),
-        ("receivers.pagerduty-clerk", "environment.paging is false"),
+        ("environment.paging", "these receivers page: pagerduty-clerk"),
     ),
     (
         "paging-string",
