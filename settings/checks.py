@@ -37,7 +37,8 @@ def cross_checks(sections: Mapping[str, Any], stack: str) -> list[Problem]:
         ):
             continue
         try:
-            problems += list(check(sections, stack))
+            for problem in check(sections, stack):
+                problems.append(problem)  # kept even if the check stops at an invalid field
         except AttributeError:
             continue
     return problems
@@ -86,25 +87,27 @@ def environment_is_the_stack(s: Mapping[str, Any], stack: str) -> Iterator[Probl
         )
 
 
-@needs("environment", "grafana", "loki", "prometheus", "runbookBaseUrl")
-def prod_uses_tls(s: Mapping[str, Any], stack: str) -> Iterator[Problem]:
-    if not is_prod(s):
-        return
-    for section in ("grafana", "loki", "prometheus"):
+def _prod_uses_https(section: str) -> Check:
+    def check(s: Mapping[str, Any], stack: str) -> Iterator[Problem]:
         url = s[section].url
-        if not url.startswith("https://"):
+        if is_prod(s) and not url.startswith("https://"):
             yield Problem(
                 key_of([section, "url"]),
                 "must be https in prod",
                 set_command(stack, [section, "url"], "https://" + url.split("://", 1)[-1]),
             )
-    for section in ("loki", "prometheus"):
-        if s[section].tls_skip_verify:
+        if is_prod(s) and section != "grafana" and s[section].tls_skip_verify:
             yield Problem(
                 key_of([section, "tlsSkipVerify"]),
                 "must be false in prod (TLS is verified)",
                 set_command(stack, [section, "tlsSkipVerify"], False),
             )
+
+    return check
+
+
+for _section in ("grafana", "loki", "prometheus"):
+    needs("environment", _section)(_prod_uses_https(_section))
 
 
 @needs("environment", "postgres")
