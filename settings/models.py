@@ -23,6 +23,7 @@ from settings.values import (
     Clock,
     Database,
     DisplayName,
+    Doc,
     Email,
     Flag,
     Host,
@@ -225,9 +226,10 @@ class KubernetesSecretSettings(Section):
     enabled: Flag = Field(
         False, description="publish the role's connection as a Kubernetes Secret", examples=[True]
     )
-    context: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,252}$")] | None = Field(
-        None, description="the kubeconfig context", examples=["prod"]
-    )
+    context: (
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,252}$"), Doc("kubeconfig context", "")]
+        | None
+    ) = Field(None, description="the kubeconfig context", examples=["prod"])
     namespace: KubernetesName | None = Field(None, description="the Secret's namespace", examples=["grafana"])
     name: KubernetesName | None = Field(None, description="the Secret's name", examples=["civic-db-readonly"])
 
@@ -424,9 +426,11 @@ class RoutingSettings(Section):
         default_factory=CategoryReceivers,
         description="receivers for alerts labelled `category`, matched before every team route",
     )
-    roles: OrgRoles = Field(default_factory=OrgRoles, description="the organisation's roles packs route to")
+    roles: OrgRoles = Field(
+        default_factory=OrgRoles, description="receivers of the organisation's roles that packs route to"
+    )
     teams: dict[str, TeamRoles] = Field(
-        default_factory=dict, description="each team's roles (`team-channel`, `team-pager`) -> receivers"
+        default_factory=dict, description="receivers of each team's roles that its pack routes to"
     )
 
     def severity_map(self) -> dict[str, tuple[str, ...]]:
