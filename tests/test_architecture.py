@@ -51,7 +51,6 @@ def sources() -> list[Path]:
     files = [ROOT / "program.py", ROOT / "__main__.py"]
     for package in ("model", "settings", "dashboards", "components", "tools", "tests"):
         files += sorted((ROOT / package).rglob("*.py"))
-    files += [ROOT / "settings.py"]
     return [f for f in files if f.exists() and ".venv" not in f.parts]
 
 

@@ -193,6 +193,23 @@ def test_secret_change_shown_as_changed_never_printed(clean: Path):
     assert "CIPHERTEXT" not in out and "placeholder-secret" not in out and "v1:" not in out
 
 
+def test_a_pasted_secret_is_refused_and_never_printed(clean: Path):
+    """A PagerDuty key pasted where its config key's name belongs: plan-diff stops with the
+    settings error, which names the key and not the value."""
+    repo = clean
+    pasted = "0123456789abcdef0123456789abcdef"
+    path = repo / "Pulumi.prod.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["config"]["observability:receivers"]["pagerduty-clerk"]["secret"] = pasted
+    path.write_text(yaml.safe_dump(doc))
+    proc = run(
+        sys.executable, "-m", "tools.plan_diff", "--base", "HEAD", "--stack", "prod", cwd=repo, check=False
+    )
+    assert proc.returncode == 2
+    assert "observability:receivers.pagerduty-clerk.secret" in proc.stderr
+    assert pasted not in proc.stdout + proc.stderr
+
+
 def test_encrypted_value_change_alone_marks_contact_point_changed(clean: Path):
     repo = clean
     path = repo / "Pulumi.prod.yaml"

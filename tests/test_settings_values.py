@@ -41,7 +41,7 @@ def test_reserved_words_are_postgresqls_own(postgres_server):
 
 
 def test_postgres_timeouts_fit_its_integer_milliseconds(postgres_server):
-    """The longest statementTimeout the settings accept is one PostgreSQL takes; one second more it refuses."""
+    """The longest statementTimeout accepted is one PostgreSQL takes; one second more it refuses."""
     longest = duration(1, PG_MAX_MS // 1000, "test")
     assert ok(longest, "24d20h31m23s") == "24d20h31m23s"
     assert "2147483647" in refused(duration(1, PG_MAX_MS // 1000, "2147483647"), "30d")

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from model.panels import panels
-from tools.plan import LINT_FINDINGS, ROOT, SECRET, load_yaml
+from settings.stack_file import StackFileError, read_stack_file
+from tools.plan import LINT_FINDINGS, ROOT, SECRET
 
 DEFAULT_STACKS = ("staging", "prod")
 
@@ -677,7 +678,10 @@ def stack_config(tree: Path, stack: str) -> dict[str, Any]:
     path = tree / f"Pulumi.{stack}.yaml"
     if not path.exists():
         return {}
-    return (load_yaml(path) or {}).get("config", {}) or {}
+    try:
+        return read_stack_file(path)
+    except StackFileError as err:
+        raise PlanError(str(err)) from None
 
 
 def render(tree: Path, stack: str, out: Path) -> dict[str, Any]:
