@@ -1,7 +1,7 @@
 """Stack configuration -> validated, frozen settings.
 
 `load()` reads every `observability:*` key once and checks it as a whole against a declared schema
-(`settings.models`, pydantic, unknown keys refused at every level) and across sections
+(`settings.models` and `settings.alerting`, pydantic, unknown keys refused at every level) and across sections
 (`settings.checks`) before any resource is registered. Every problem names its key and a fix that
 works as printed (`settings.problems`); all are reported together in one `SettingsError`.
 `bind_packs()` then checks the settings against what the packs declare (receiver roles, tables).
@@ -9,19 +9,16 @@ Stack files themselves are read strictly by `settings.stack_file`.
 """
 
 from model.vocabulary import ALERT_CATEGORIES, SEVERITIES
+from settings.alerting import MaintenanceWindow, RoutingSettings
+from settings.alerting import ReceiverBase as Receiver
 from settings.loader import load, required_secrets
 from settings.models import (
     GrafanaSettings,
     KubernetesSecretSettings,
     LokiSettings,
-    MaintenanceWindow,
     PostgresSettings,
     PrometheusSettings,
-    RoutingSettings,
     Settings,
-)
-from settings.models import (
-    ReceiverBase as Receiver,
 )
 from settings.packs import bind_packs
 from settings.problems import NAMESPACE, Problem, SettingsError

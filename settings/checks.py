@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from model.durations import parse_duration
-from settings.models import ReceiverBase, RoutingSettings
+from settings.alerting import ReceiverBase, RoutingSettings
 from settings.problems import Problem, did_you_mean, key_of, rm_command, set_command
 
 SECURE_SSL_MODES = ("require", "verify-ca", "verify-full")

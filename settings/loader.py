@@ -16,10 +16,11 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import Field, TypeAdapter, ValidationError, create_model
 
+from settings.alerting import RECEIVER_MODELS
+from settings.alerting import Receiver as _RECEIVER
 from settings.checks import cross_checks, pages
 from settings.errors import problems_from
-from settings.models import RECEIVER_MODELS, Section, Settings, StackSettings
-from settings.models import Receiver as _RECEIVER
+from settings.models import Settings, StackSettings
 from settings.problems import (
     NAMESPACE,
     Problem,
@@ -31,6 +32,7 @@ from settings.problems import (
     set_command,
     sorted_problems,
 )
+from settings.section import Section
 from settings.values import OWN_CREDENTIALS, Flag, integer
 
 REQUIRED_SECTIONS = (

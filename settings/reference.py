@@ -14,10 +14,11 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from settings.models import RECEIVER_MODELS, StackSettings
+from settings.alerting import RECEIVER_MODELS
+from settings.models import StackSettings
 from settings.values import Doc
 
-BEGIN = "<!-- settings-table:begin (generated from settings/models.py; do not edit by hand) -->"
+BEGIN = "<!-- settings-table:begin (generated from the settings schema; do not edit by hand) -->"
 END = "<!-- settings-table:end -->"
 
 
