@@ -341,7 +341,8 @@ def clone_packs(copies: int) -> None:
                 )
                 for a in pack.alerts
             )
-            routes = tuple(dataclasses.replace(r, team=f"{r.team}{sfx}") for r in pack.routes)
+            # Routes keep their team: the stack file maps receiver roles for the real teams only.
+            routes = pack.routes
             return dataclasses.replace(
                 pack,
                 team=f"{pack.team}{sfx}",
