@@ -7,8 +7,11 @@ built, so an alias bomb is refused in milliseconds), tags other than the core on
 is never constructed), dates, binary, sets, non-text keys, tabs, several documents, an empty file,
 and a document that is not a mapping with a `config:` mapping.
 
-Scalars are resolved as YAML 1.2's core schema does (as the Pulumi CLI reads the file): only
-true/false are booleans (`yes`, `on` stay text) and `02:00` is text, not a base-60 number.
+Scalars are resolved as the Pulumi CLI's YAML library resolves them (compared by hand with Pulumi
+3.274's `pulumi config get --json`): only true/false are booleans (`yes`, `on` stay text), `02:00`
+is text and not a base-60 number, `1_000` and `0b101` are numbers; `.inf` and `.nan` are refused
+(the CLI cannot hand them over), and so are dates (the CLI turns `2024-01-01` into
+`2024-01-01 00:00:00 +0000 UTC`).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class _Resolver(yaml.resolver.Resolver):
 _Resolver.yaml_implicit_resolvers = {}
 for tag, pattern, first in (
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("tag:yaml.org,2002:int", r"^[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$", "-+0123456789"),
     (
         "tag:yaml.org,2002:float",
         r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
@@ -106,6 +109,8 @@ def _check_graph(node: yaml.Node, path: Path) -> None:
             raise StackFileError(
                 path, _line(n), f"the tag {what} is not allowed: a stack file holds plain data"
             )
+        if n.tag == "tag:yaml.org,2002:float" and n.value.lower().lstrip("+-") in (".inf", ".nan"):
+            raise StackFileError(path, _line(n), f"{n.value} is not a finite number")
         open_nodes.add(id(n))
         total = 1
         if isinstance(n, yaml.MappingNode):

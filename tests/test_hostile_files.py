@@ -205,6 +205,12 @@ CASES: list[tuple[str, str, Callable[[str], str], tuple[str, ...]]] = [
         ("!Ref", "not allowed"),
     ),
     (
+        "yaml-infinity",
+        "prod",
+        text(lambda t: t.replace("connectionLimit: 10", "connectionLimit: .inf")),
+        ("not a finite number",),
+    ),
+    (
         "yaml-binary",
         "prod",
         text(lambda t: t.replace("name: prod", "name: !!binary cHJvZA==")),
@@ -577,9 +583,20 @@ def test_the_real_files_still_plan(tmp_path):
 
 
 def test_yaml_reads_as_pulumi_does(tmp_path):
-    """YAML 1.2 scalars, as the Pulumi CLI reads stack files: `yes` stays text, `02:00` is a time."""
+    """Scalars as the Pulumi CLI reads stack files: `yes` stays text, `02:00` is a time, `1_000` a number."""
     from settings.stack_file import load_yaml
 
     path = Path(tmp_path) / "x.yaml"
-    path.write_text("a: yes\nb: 02:00\nc: true\nd: 0x1F\ne: 1_000\nf: ~\n<<: {g: 1}\n")
-    assert load_yaml(path) == {"a": "yes", "b": "02:00", "c": True, "d": 31, "e": "1_000", "f": None, "g": 1}
+    path.write_text("a: yes\nb: 02:00\nc: true\nd: 0x1F\ne: 1_000\nf: ~\n<<: {g: 1}\nh: on\ni: 0b101\nj: y\n")
+    assert load_yaml(path) == {
+        "a": "yes",
+        "b": "02:00",
+        "c": True,
+        "d": 31,
+        "e": 1000,
+        "f": None,
+        "g": 1,
+        "h": "on",
+        "i": 5,
+        "j": "y",
+    }
