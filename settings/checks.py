@@ -244,16 +244,25 @@ def _references(routing: RoutingSettings) -> Iterator[tuple[list[str | int], str
 
 @needs("receivers", "routing")
 def routing_names_defined_receivers(s: Mapping[str, Any], stack: str) -> Iterator[Problem]:
+    """One problem per undefined receiver, at its first use (a renamed receiver is one mistake)."""
     receivers: Mapping[str, ReceiverBase] = s["receivers"]
+    uses: dict[str, list[list[str | int]]] = {}
     for path, name in _references(s["routing"]):
-        if name in receivers:
-            continue
+        if name not in receivers:
+            uses.setdefault(name, []).append(path)
+    for name, paths in uses.items():
         guess = did_you_mean(name, receivers)
         hint = f"; did you mean {guess}?" if guess else ""
+        also = f" (also named at {', '.join(key_of(p) for p in paths[1:])})" if len(paths) > 1 else ""
+        fix = (
+            f"rename receiver `{guess}` to `{name}` in Pulumi.{stack}.yaml, or name `{guess}` in each place"
+            if guess and len(paths) > 1
+            else set_command(stack, paths[0], guess or next(iter(receivers), "slack-alerts"))
+        )
         yield Problem(
-            key_of(path),
-            f"names receiver '{name}', which is not defined under observability:receivers{hint}",
-            set_command(stack, path, guess or next(iter(receivers), "slack-alerts")),
+            key_of(paths[0]),
+            f"names receiver '{name}', which is not defined under observability:receivers{hint}{also}",
+            fix,
         )
 
 

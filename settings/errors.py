@@ -133,7 +133,6 @@ def problems_from(
 ) -> list[Problem]:
     """One Problem per pydantic error of one section (`data` as given, `schema` its annotation)."""
     problems = []
-    renamed: set[str] = set()  # keys a "did you mean" rename provides: not also reported missing
     errors = err.errors(include_url=False, include_input=False)
     deeper = {tuple(e["loc"][:i]) for e in errors for i in range(len(e["loc"]))}
     for e in errors:
@@ -150,9 +149,8 @@ def problems_from(
             guess = did_you_mean(str(inner[-1]), known)
             hint = f"; did you mean {guess}?" if guess else (f" (known: {', '.join(known)})" if known else "")
             fix = f"{_rename(stack, path, guess)}" if guess else rm_command(stack, path)
-            problems.append(Problem(key_of(path), f"is not a setting here{hint}", fix))
-            if guess:
-                renamed.add(key_of([*path[:-1], guess]))
+            renames_to = key_of([*path[:-1], guess]) if guess else None
+            problems.append(Problem(key_of(path), f"is not a setting here{hint}", fix, renames_to))
             continue
         if kind == "union_tag_invalid" or kind == "union_tag_not_found":
             path = [*path, "type"] if path[-1] != "type" else path
@@ -190,7 +188,7 @@ def problems_from(
         else:
             message = e["msg"]
         problems.append(Problem(key_of(path), message, _fix(stack, path, schema, inner, value, data)))
-    return [p for p in problems if not (p.message == "is missing" and p.key in renamed)]
+    return problems
 
 
 def _rename(stack: str, path: list[str | int], new: str) -> str:

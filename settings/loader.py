@@ -31,6 +31,7 @@ from settings.problems import (
     rm_command,
     set_command,
     sorted_problems,
+    without_cascades,
 )
 from settings.section import Section
 from settings.values import OWN_CREDENTIALS, Flag, integer
@@ -203,10 +204,7 @@ def load(
             if partial is not None:
                 sections[name] = partial
     secret_keys = {"grafanaAuth", "postgresAdminPassword"} | receiver_secret_keys(raw.get("receivers"))
-    unknown = _unknown_top_level(raw, schemas, secret_keys, stack)
-    renamed = {p.fix.split("`")[3] for p in unknown if p.fix.startswith("rename")}
-    problems = [p for p in problems if p.key not in renamed or not p.message.startswith("is missing")]
-    problems += unknown
+    problems += _unknown_top_level(raw, schemas, secret_keys, stack)
     problems += cross_checks(sections, stack)
     secrets = _Secrets(stack)
     auth = secrets.read("grafanaAuth", SECRET_EXAMPLES["grafanaAuth"])
@@ -226,7 +224,7 @@ def load(
     if "grafana" in sections:
         problems += _auth_shape(sections["grafana"], stack)
     if problems:
-        raise SettingsError(stack, sorted_problems(problems))
+        raise SettingsError(stack, sorted_problems(without_cascades(problems)))
     return _assemble(stack, sections, auth, admin_password, slack_token, receiver_secrets)
 
 
@@ -291,7 +289,7 @@ def _unknown_top_level(
         fix = rm_command(stack, [name])
         if guess and not message.startswith("is a secret"):
             fix = f"rename `{NAMESPACE}:{name}` to `{NAMESPACE}:{guess}` in Pulumi.{stack}.yaml"
-        problems.append(Problem(key_of([name]), message, fix))
+        problems.append(Problem(key_of([name]), message, fix, key_of([guess]) if guess else None))
     return problems
 
 

@@ -64,6 +64,15 @@ class Problem:
     key: str  # full config key, e.g. "observability:postgres.sslmode"
     message: str
     fix: str  # the command (or edit) that fixes it
+    renames_to: str | None = None  # a misspelt key's "did you mean": that key is not also "missing"
+
+
+def without_cascades(problems: list[Problem]) -> list[Problem]:
+    """Drop "is missing"/"is required" for a key that a misspelt key's rename provides."""
+    renamed = {p.renames_to for p in problems if p.renames_to}
+    return [
+        p for p in problems if not (p.key in renamed and p.message.startswith(("is missing", "is required")))
+    ]
 
 
 class SettingsError(pulumi.RunError):

@@ -1,8 +1,9 @@
 """Property: every small mistake in a real stack file is refused by `make plan`, naming the key.
 
 Mutations of both real stack files, one per example: a key renamed by one edit, a value of the
-wrong type, a value just outside its range, a key duplicated. Each must exit 2 with a message that
-names the key, write nothing under the output root, and never show a traceback. The plan's main()
+wrong type, a value just outside its range, a key duplicated. Each must exit 2 with one message
+(one mistake, no cascade) that names the key, write nothing under the output root, and never show
+a traceback. The plan's main()
 runs in-process (the same code path as `make plan`). 500 examples per run (no deadline).
 """
 
@@ -165,8 +166,10 @@ def test_every_small_mistake_is_refused_naming_its_key(stack, kind, data):
     assert not written
     if kind == "duplicate":
         assert all(n in err for n in names), err
+        assert err.count("\n") == 1, err  # one line: file, line and what is wrong
     else:
         assert any(n in err for n in names), f"{kind}: none of {names} in\n{err}"
+        assert err.count("\n  - ") == 1, f"{kind}: one mistake, one message\n{err}"
 
 
 def test_every_bounded_setting_of_the_stack_files_has_its_outside_values():
