@@ -1,5 +1,5 @@
 """Hand-written hostile stack files, one per class of mistake: each is refused by the offline plan
-with exit 2 and a message naming the key (or the file and line), nothing written, no traceback.
+with exit 2 and one message naming the key (or the file and line), nothing written, no traceback.
 
 Each case edits a real stack file (as data, or as text for the YAML-level shapes) and lists what
 the error must say. Secret-looking values must never be echoed. `make plan` runs exactly this
@@ -544,6 +544,8 @@ def test_hostile_file_is_refused_cleanly(case, stack, change, expected, tmp_path
         assert fragment in err, f"{case}: {fragment!r} not in\n{err}"
     for secret in PASTED.values():
         assert secret not in err + out, f"{case}: a pasted secret was echoed"
+    # One mistake, one message: one settings problem, or one line naming the file and line.
+    assert err.count("\n  - ") == 1 or (err.count("\n") == 1 and "configuration problem" not in err), err
     assert elapsed < 5, f"{case} took {elapsed:.1f}s"
 
 
