@@ -48,3 +48,21 @@ def run_plan_on(stack: str, text: str | bytes, workdir) -> tuple[int, str, str, 
         status = plan.main(["--stack", stack, "--config-file", str(path), "--out", str(out_root)])
     written = out_root.exists() and any(out_root.rglob("*"))
     return status, out.getvalue(), err.getvalue(), written
+
+
+def load_with(stack: str, overrides=None, drop_secrets=(), plain_secrets=(), secrets=None):
+    """settings.load() on the stack's file with changes; secrets as the engine would hold them."""
+    import pulumi
+
+    import settings
+    from dashboards import PACK_OPTIONS
+    from tools.plan import engine_config, project_name, read_stack_config
+
+    raw = {**read_stack_config(stack), **(overrides or {})}
+    config, secret_keys, _ = engine_config(project_name(), raw, secrets)
+    for key in drop_secrets:
+        config.pop(f"observability:{key}")
+    for key in plain_secrets:
+        secret_keys.remove(f"observability:{key}")
+    pulumi.runtime.set_all_config(config, secret_keys)
+    return settings.load(PACK_OPTIONS, stack=stack)

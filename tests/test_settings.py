@@ -12,21 +12,9 @@ from pydantic import ValidationError
 
 import settings
 from components.environment import pack_context
-from dashboards import PACK_OPTIONS, build_packs, media_clustering
-from tests.helpers import run_plan_on
-from tools.plan import ROOT, engine_config, project_name, read_stack_config, render_plan, summary
-
-
-def load_with(stack: str, overrides=None, drop_secrets=(), plain_secrets=(), secrets=None):
-    """settings.load() on the stack's file with changes; secrets as the engine would hold them."""
-    raw = {**read_stack_config(stack), **(overrides or {})}
-    config, secret_keys, _ = engine_config(project_name(), raw, secrets)
-    for key in drop_secrets:
-        config.pop(f"observability:{key}")
-    for key in plain_secrets:
-        secret_keys.remove(f"observability:{key}")
-    pulumi.runtime.set_all_config(config, secret_keys)
-    return settings.load(PACK_OPTIONS, stack=stack)
+from dashboards import build_packs, media_clustering
+from tests.helpers import load_with, run_plan_on
+from tools.plan import ROOT, read_stack_config, render_plan, summary
 
 
 def problems(stack: str, **kwargs) -> dict[str, settings.Problem]:
