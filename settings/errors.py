@@ -20,6 +20,11 @@ REMOVED = {
         "postgres",
         "queryTimeout",
     ): "was removed: it did nothing (the role's statementTimeout limits each query)",
+    ("postgres", "revokePublicCreate"): (
+        "PUBLIC's privileges on the schema are no longer managed by this program (README: 'What the "
+        "role cannot be stopped from'); forget the old grant first with `pulumi state delete` as the "
+        "README shows, then remove the key"
+    ),
 }
 
 _MESSAGES = {

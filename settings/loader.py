@@ -272,7 +272,7 @@ def _partial_receiver(spec: Any) -> Any:
 
 def _missing_fix(stack: str, name: str) -> str:
     if name == "runbookBaseUrl":
-        return set_command(stack, [name], "https://runbooks.example.com")
+        return set_command(stack, [name], "https://civic.github.io/observability")
     return f"add observability:{name} to Pulumi.{stack}.yaml (see the README's settings table)"
 
 

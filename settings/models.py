@@ -123,12 +123,18 @@ with warnings.catch_warnings():
             10, description="connections the role may open", examples=[10]
         )
         statement_timeout: PgTimeout = Field(
-            "30s", description="the role's `statement_timeout`", examples=["30s"]
+            "30s",
+            description="the role's default limit per query; this is the query timeout",
+            examples=["30s"],
         )
         idle_in_transaction_timeout: PgTimeout = Field(
-            "60s", description="the role's `idle_in_transaction_session_timeout`", examples=["60s"]
+            "60s", description="the role's default limit for an open transaction left idle", examples=["60s"]
         )
-        lock_timeout: PgTimeout = Field("5s", description="the role's `lock_timeout`", examples=["5s"])
+        lock_timeout: PgTimeout = Field(
+            "5s",
+            description="the role's default limit for waiting on a lock, e.g. behind a migration",
+            examples=["5s"],
+        )
         max_open_connections: integer(1, 100) = Field(
             5, description="Grafana's pool size; at most connectionLimit", examples=[5]
         )
@@ -136,11 +142,6 @@ with warnings.catch_warnings():
             14,
             description="PostgreSQL major version (14+: the Clerk queries bucket hours with `date_bin`)",
             examples=[14],
-        )
-        revoke_public_create: Flag = Field(
-            True,
-            description="PUBLIC keeps only USAGE on the schema (PostgreSQL 14 lets every role CREATE there)",
-            examples=[True],
         )
         datasource_name: DisplayName = Field(
             "civic-db", description="the Grafana data source's name", examples=["civic-db"]
@@ -226,7 +227,9 @@ class StackSettings(Section):
     prometheus: PrometheusSettings
     kubernetes_secret: KubernetesSecretSettings | None = None
     runbook_base_url: Url = Field(
-        description="base of every alert's `runbook_url`", examples=["https://runbooks.example.com"]
+        description="base of every alert's `runbook_url` (`<runbookBaseUrl>/<team>#<anchor>`): where the "
+        "runbooks are published (see Runbooks)",
+        examples=["https://civic.github.io/observability"],
     )
     receivers: Annotated[dict[ReceiverName, Receiver], Field(min_length=1)] = Field(
         description="contact points by name: `type` slack (`channel`), email (`addresses`), "
