@@ -150,6 +150,8 @@ def load_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
         raise StackFileError(path, None, f"is not UTF-8 text ({err.reason})") from None
+    except OSError as err:
+        raise StackFileError(path, None, f"cannot be read ({err.strerror})") from None
     loader = _Loader(text)
     try:
         if not loader.check_node():

@@ -560,6 +560,14 @@ def test_an_alias_bomb_is_refused_in_well_under_a_second(tmp_path):
     assert time.perf_counter() - started < 0.5
 
 
+def test_a_stack_file_that_cannot_be_read_is_named(tmp_path):
+    from tools import plan
+
+    for path, reason in ((tmp_path / "missing.yaml", "no such stack file"), (tmp_path, "cannot be read")):
+        with pytest.raises(plan.StackFileError, match=reason):
+            plan.read_stack_config("prod", path)
+
+
 def test_a_python_tag_is_never_executed(tmp_path):
     marker = tmp_path / "pwned"
     hostile = original("prod").replace(
