@@ -250,6 +250,15 @@ def routing_names_defined_receivers(s: Mapping[str, Any], stack: str) -> Iterato
     for path, name in _references(s["routing"]):
         if name not in receivers:
             uses.setdefault(name, []).append(path)
+    if len(uses) > 1:
+        # Several names at once (the receivers replaced or renamed wholesale): one message, not one per use.
+        listed = ", ".join(f"{name} (at {key_of(paths[0])})" for name, paths in uses.items())
+        yield Problem(
+            key_of(["receivers"]),
+            f"does not define {len(uses)} receivers that routing names: {listed}",
+            f"define them under observability:receivers in Pulumi.{stack}.yaml, or route to defined ones",
+        )
+        return
     for name, paths in uses.items():
         guess = did_you_mean(name, receivers)
         hint = f"; did you mean {guess}?" if guess else ""
