@@ -294,3 +294,13 @@ def test_the_summary_shows_no_warning_for_the_real_stacks(tmp_path):
         result = render_plan(stack)
         assert result.warnings == []
         assert "warning" not in summary(result, tmp_path)
+
+
+def test_receivers_replaced_wholesale_give_one_message():
+    receivers = {"slack-alerts": {"type": "slack", "channel": "#alerts"}}
+    found = problems("prod", overrides={"observability:receivers": receivers})
+    assert list(found) == ["observability:receivers"]
+    assert (
+        "pagerduty-oncall (at observability:routing.severityReceivers.critical[0])"
+        in found["observability:receivers"].message
+    )
