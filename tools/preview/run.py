@@ -79,12 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan-dir", help="read <dir>/<stack>/plan.json and dashboards/ instead of planning")
     args = parser.parse_args(argv)
     from settings import SettingsError
+    from settings.stack_file import StackFileError
     from tools.preview.engines import EngineMissing
 
     started = time.monotonic()
     try:
         target, findings = preview(args.stack, Path(args.out), Path(args.plan_dir) if args.plan_dir else None)
-    except (SettingsError, EngineMissing) as err:
+    except (SettingsError, StackFileError, EngineMissing) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
