@@ -12,7 +12,7 @@ import pulumi
 import pulumiverse_grafana as grafana
 
 from components.providers import Providers
-from components.routing import MAINTENANCE_MUTE_TIMING
+from components.routing import mute_timings
 from model.durations import canonical
 from model.policy import PolicyNode
 from settings import Receiver, Settings
@@ -47,11 +47,17 @@ def _integration(receiver: Receiver) -> tuple[str, dict]:
     title = f'{{{{ template "{DEFAULT_TEMPLATE}.title" . }}}}'
     body = f'{{{{ template "{DEFAULT_TEMPLATE}.text" . }}}}'
     if receiver.type == "slack":
+        mentions = {
+            "mention_groups": ",".join(receiver.mention_groups),
+            "mention_users": ",".join(receiver.mention_users),
+            "mention_channel": receiver.mention_channel or "",
+        }
         return "slacks", {
             "token": receiver.secret,
             "recipient": receiver.channel,
             "title": title,
             "text": body,
+            **{key: value for key, value in mentions.items() if value},
         }
     if receiver.type == "pagerduty":
         return "pagerduties", {
@@ -117,21 +123,22 @@ class Notifications(pulumi.ComponentResource):
                 ),
                 **{kind: [integration]},
             ).name
-        mute = {}
-        if settings.routing.maintenance:
-            mute[MAINTENANCE_MUTE_TIMING] = grafana.alerting.MuteTiming(
-                f"{name}-mute-maintenance",
-                name=MAINTENANCE_MUTE_TIMING,
+        mute = {
+            timing: grafana.alerting.MuteTiming(
+                f"{name}-mute-{timing}",
+                name=timing,
                 intervals=[
                     {
                         "weekdays": list(w.weekdays),
                         "times": [{"start": w.start, "end": w.end}],
                         "location": w.location,
                     }
-                    for w in settings.routing.maintenance
+                    for w in windows
                 ],
                 opts=child,
             ).name
+            for timing, windows in mute_timings(settings).items()
+        }
         root = _policy_args(tree, contact_points, mute)
         policy = grafana.alerting.NotificationPolicy(
             f"{name}-policy",

@@ -34,7 +34,11 @@ open or contradicts itself:
 - Stat tiles: "successful vs failed jobs" and "cumulative merge/split successes" are totals over
   the picked range, summed from per-step increments of `rate(...[$__rate_interval])`
   (`dashboards.kit.promql.per_step`), so the range follows the time picker.
-- Routing: critical -> Slack and PagerDuty (the media rotation), warning and info -> Slack.
+- Routing: critical -> Slack and PagerDuty (the media rotation), warning and info -> Slack. The
+  p95 latency warning tags @oncall in Slack ("Slack warning (tag @oncall)"): its rules carry
+  `MENTION_ONCALL`, and a route matched before the team's general one sends its warning to the
+  `team-channel-mention` role (the stack's Slack receiver that mentions the on-call user group;
+  the group id is stack config). No other alert mentions anyone.
 """
 
 from __future__ import annotations
@@ -83,6 +87,9 @@ PENDING_TARGET = 50
 LAG_YELLOW_SECONDS = 10.0
 LAG_WARNING_SECONDS = 30.0
 STALLED_MIN_SUCCESSES = 1  # fewer successes than this in STALLED_WINDOW means "stopped growing"
+
+# The label of the alerts whose Slack warning tags the on-call (seed 001: the p95 latency warning).
+MENTION_ONCALL = {"mention": "oncall"}
 
 JOBS = "cluster_jobs_total"
 SUCCESS = f'{JOBS}{{outcome="success"}}'
@@ -344,6 +351,7 @@ def _alerts(backlog: bool) -> tuple[AlertSpec, ...]:
             comparator=">",
             thresholds={"critical": P95_CRITICAL_SECONDS, "warning": P95_WARNING_SECONDS},
             for_="10m",
+            labels=MENTION_ONCALL,
             summary=f"Media clustering p95 latency {SECONDS_AS_DURATION} on {{{{ $labels.backend }}}}",
             description=(
                 "p95 of cluster_job_duration_seconds on backend {{ $labels.backend }} is "
@@ -489,6 +497,13 @@ OPTIONS = {
 }
 
 
+ROLES = {
+    "critical": ("team-channel", "team-pager"),
+    "warning": ("team-channel",),
+    "info": ("team-channel",),
+}
+
+
 def build(ctx: PackContext) -> Pack:
     backlog = ctx.option(TEAM, "backlog", OPTIONS["backlog"].default)
     model = dashboard(_dashboard(ctx, backlog))
@@ -502,11 +517,9 @@ def build(ctx: PackContext) -> Pack:
         routes=(
             TeamRoute(
                 team=TEAM,
-                roles_by_severity={
-                    "critical": ("team-channel", "team-pager"),
-                    "warning": ("team-channel",),
-                    "info": ("team-channel",),
-                },
+                matchers=MENTION_ONCALL,
+                roles_by_severity={**ROLES, "warning": ("team-channel-mention",)},
             ),
+            TeamRoute(team=TEAM, roles_by_severity=ROLES),
         ),
     )

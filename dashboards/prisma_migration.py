@@ -26,8 +26,9 @@ the seed is wrong or leaves a choice open:
   `shadow_sample_rate` is read as a ratio 0-1 (shown as percent). `migration_progress_total` is a
   gauge (the seed lists it under gauges) despite its `_total` name.
 - Folder "Migrations" (uid `migrations`), as the seed's provisioning example names it.
-- Routing: critical -> PagerDuty on-call and Slack `#backend-monitoring`; warning and info ->
-  Slack `#backend-monitoring`.
+- Routing: critical -> PagerDuty on-call and Slack `#backend-monitoring`; warning -> Slack
+  `#backend-monitoring`; info -> e-mail ("Email for info": the `team-email` role, the team's
+  on-call list, engineering-oncall@ in the seed) and Slack `#backend-monitoring`.
 """
 
 from __future__ import annotations
@@ -495,7 +496,7 @@ def build(ctx: PackContext) -> Pack:
                 roles_by_severity={
                     "critical": ("oncall", "team-channel"),
                     "warning": ("team-channel",),
-                    "info": ("team-channel",),
+                    "info": ("team-channel", "team-email"),  # seed 004: "Email for info"
                 },
             ),
         ),

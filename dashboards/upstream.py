@@ -23,7 +23,9 @@ Decisions where the seed is wrong about Grafana or leaves a choice open:
 - Alerts (the seed names the SLO but no rule, so these are this pack's choices):
   5xx error percentage over 5m above the 5% SLO is critical, above 2% a warning, for 5m.
   Background task success rate over 15m below 95% is a warning, below 90% critical, for 10m.
-- Routing: every severity to Slack `#upstream-alerts` (no pager rotation named in the seed).
+- Routing: every severity to Slack `#upstream-alerts`; the seed names no pager rotation, so
+  critical also pages the organisation's on-call (the `oncall` role), as the organisation's
+  routing (seed 002) has it for a team without its own rotation.
 """
 
 from __future__ import annotations
@@ -492,7 +494,8 @@ def build(ctx: PackContext) -> Pack:
             TeamRoute(
                 team=TEAM,
                 roles_by_severity={
-                    "critical": ("team-channel",),
+                    # No rotation of its own: critical pages the organisation's on-call (seed 002).
+                    "critical": ("oncall", "team-channel"),
                     "warning": ("team-channel",),
                     "info": ("team-channel",),
                 },

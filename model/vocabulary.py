@@ -12,6 +12,8 @@ ALERT_CATEGORIES = ("security", "slo", "error-budget")
 
 # Receiver roles a pack routes to; each stack maps them to its receivers. A team role is the
 # team's own (`routing.teams.<team>.<role>`), an organisation role is shared (`routing.roles.<role>`).
-ReceiverRole = Literal["team-channel", "team-pager", "oncall"]
-TEAM_ROLES: tuple[ReceiverRole, ...] = ("team-channel", "team-pager")
+# `team-channel-mention` is the team's channel with a mention of its on-call (a Slack user group);
+# `team-email` the team's mailing list.
+ReceiverRole = Literal["team-channel", "team-channel-mention", "team-pager", "team-email", "oncall"]
+TEAM_ROLES: tuple[ReceiverRole, ...] = ("team-channel", "team-channel-mention", "team-pager", "team-email")
 ORG_ROLES: tuple[ReceiverRole, ...] = ("oncall",)

@@ -20,6 +20,8 @@ from settings.values import (
     ReceiverName,
     SecretKey,
     SlackChannel,
+    SlackGroupId,
+    SlackUserId,
     TimeZone,
     Weekday,
     duration,
@@ -55,6 +57,17 @@ class ReceiverBase(Section):
 class SlackReceiver(ReceiverBase):
     type: Literal["slack"]
     channel: SlackChannel = Field(description="the channel", examples=["#alerts"])
+    mention_groups: Annotated[tuple[SlackGroupId, ...], unique("group")] = Field(
+        (),
+        description="Slack user groups every message mentions (e.g. the team's @oncall)",
+        examples=[["S0123ABCD"]],
+    )
+    mention_users: Annotated[tuple[SlackUserId, ...], unique("user")] = Field(
+        (), description="Slack members every message mentions", examples=[["U0123ABCD"]]
+    )
+    mention_channel: Literal["here", "channel"] | None = Field(
+        None, description="@here or @channel in every message", examples=["here"]
+    )
 
 
 class EmailReceiver(ReceiverBase):
@@ -158,6 +171,11 @@ class MaintenanceWindow(Section):
     start: Clock = Field(description="start, HH:MM", examples=["02:00"])
     end: Clock = Field(description="end, HH:MM, after start", examples=["04:00"])
     location: TimeZone = Field("UTC", description="time zone", examples=["UTC"])
+    mute_critical: Flag = Field(
+        False,
+        description="also mute critical alerts (pages) in this window; false keeps them paging",
+        examples=[False],
+    )
 
 
 class SeverityReceivers(Section):
@@ -167,9 +185,12 @@ class SeverityReceivers(Section):
 
 
 class CategoryReceivers(Section):
-    security: ReceiverList | None = Field(None, examples=[["pagerduty-security"]])
-    slo: ReceiverList | None = Field(None, examples=[["pagerduty-slo"]])
-    error_budget: ReceiverList | None = Field(None, alias="error-budget", examples=[["slack-incidents"]])
+    """Receivers of each special route, per severity: a severity a category leaves out is routed as
+    if the alert had no category (its team's route, else the organisation's)."""
+
+    security: SeverityReceivers | None = None
+    slo: SeverityReceivers | None = None
+    error_budget: SeverityReceivers | None = Field(None, alias="error-budget")
 
 
 class OrgRoles(Section):
@@ -183,9 +204,13 @@ class TeamRoles(Section):
 
     team_channel: ReceiverList | None = Field(None, alias="team-channel", examples=[["slack-alerts"]])
     team_pager: ReceiverList | None = Field(None, alias="team-pager", examples=[["pagerduty-clerk"]])
+    team_email: ReceiverList | None = Field(None, alias="team-email", examples=[["email-backend"]])
+    team_channel_mention: ReceiverList | None = Field(
+        None, alias="team-channel-mention", examples=[["slack-media-oncall"]]
+    )
 
 
-def _mapping(model: BaseModel) -> dict[str, tuple[str, ...]]:
+def _mapping(model: BaseModel) -> dict[str, Any]:
     """A receivers-by-key model as {stack-file key: receivers}, unset keys left out."""
     return {
         (info.alias or name): value
@@ -212,7 +237,9 @@ class RoutingSettings(Section):
         default_factory=Timings, description="group wait / interval / repeat per severity"
     )
     maintenance: tuple[MaintenanceWindow, ...] = Field(
-        (), description="planned maintenance windows: a mute timing for every route but security's"
+        (),
+        description="planned maintenance windows (none unless declared): they mute every route but "
+        "security's, critical alerts only where the window sets muteCritical",
     )
     severity_receivers: SeverityReceivers = Field(
         default_factory=SeverityReceivers,
@@ -220,7 +247,7 @@ class RoutingSettings(Section):
     )
     category_receivers: CategoryReceivers = Field(
         default_factory=CategoryReceivers,
-        description="receivers for alerts labelled `category`, matched before every team route",
+        description="receivers for alerts labelled `category`, per severity, matched before every team route",
     )
     roles: OrgRoles = Field(
         default_factory=OrgRoles, description="receivers of the organisation's roles that packs route to"
@@ -232,8 +259,12 @@ class RoutingSettings(Section):
     def severity_map(self) -> dict[str, tuple[str, ...]]:
         return _mapping(self.severity_receivers)
 
-    def category_map(self) -> dict[str, tuple[str, ...]]:
-        return _mapping(self.category_receivers)
+    def category_map(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """{category: {severity: receivers}} for every category with a route."""
+        return {
+            category: _mapping(by_severity)
+            for category, by_severity in _mapping(self.category_receivers).items()
+        }
 
     def receivers_of(self, team: str, role: str) -> tuple[str, ...]:
         """The receivers a role stands for in this stack: a team's own role or the organisation's."""

@@ -155,6 +155,14 @@ def kubernetes_secret_is_named(s: Mapping[str, Any], stack: str) -> Iterator[Pro
     k8s = s["kubernetesSecret"]
     if k8s is None or not k8s.enabled:
         return
+    if k8s.context is None:
+        # Without it the provider would use whatever context the machine's kubeconfig has selected.
+        yield Problem(
+            key_of(["kubernetesSecret", "context"]),
+            "is missing (kubernetesSecret.enabled is true): name the kubeconfig context of the cluster, "
+            "or the provider would silently use the machine's current context",
+            set_command(stack, ["kubernetesSecret", "context"], stack),
+        )
     for key, example in (("namespace", "grafana"), ("name", "civic-db-readonly")):
         if getattr(k8s, key) is None:
             yield Problem(
@@ -230,12 +238,15 @@ def _references(routing: RoutingSettings) -> Iterator[tuple[list[str | int], str
         yield ["routing", "sendAllTo"], routing.send_all_to
     for section, mapping in (
         ("severityReceivers", routing.severity_map()),
-        ("categoryReceivers", routing.category_map()),
         ("roles", {k: v for k, v in routing.roles.model_dump(by_alias=True).items() if v}),
     ):
         for key, names in mapping.items():
             for i, name in enumerate(names):
                 yield ["routing", section, key, i], name
+    for category, by_severity in routing.category_map().items():
+        for severity, names in by_severity.items():
+            for i, name in enumerate(names):
+                yield ["routing", "categoryReceivers", category, severity, i], name
     for team, roles in routing.teams.items():
         for role, names in roles.model_dump(by_alias=True).items():
             for i, name in enumerate(names or ()):

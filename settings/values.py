@@ -276,6 +276,29 @@ def check_channel(value: Any) -> str:
 
 SlackChannel = _checked("Slack channel", "#name, lower case", check_channel)
 
+# Slack's ids: a user group's starts with S, a user's with U or W (what `<!subteam^ID>` and `<@ID>` take).
+_SLACK_GROUP = re.compile(r"^S[A-Z0-9]{5,20}$")
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{5,20}$")
+
+
+def check_slack_group(value: Any) -> str:
+    if not isinstance(value, str) or not _SLACK_GROUP.match(value):
+        raise invalid(
+            f"must be a Slack user group id like S0123ABCD (Slack: the group's profile, copy group ID), "
+            f"not its @handle (got {shown(value)})"
+        )
+    return value
+
+
+def check_slack_user(value: Any) -> str:
+    if not isinstance(value, str) or not _SLACK_USER.match(value):
+        raise invalid(f"must be a Slack member id like U0123ABCD, not a display name (got {shown(value)})")
+    return value
+
+
+SlackGroupId = _checked("Slack user group id", "S then upper-case letters and digits", check_slack_group)
+SlackUserId = _checked("Slack member id", "U or W then upper-case letters and digits", check_slack_user)
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

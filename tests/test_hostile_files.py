@@ -20,6 +20,7 @@ from tests.helpers import run_plan_on
 from tools.plan import ROOT
 
 NS = "observability:"
+WINDOW = {"weekdays": ["sunday"], "start": "02:00", "end": "04:00", "location": "UTC"}
 PASTED = {
     "hex": "0123456789abcdef0123456789abcdef",
     "url": "https://hooks.example.com/services/T000/B000/XXXXXXXXXXXX",
@@ -106,7 +107,7 @@ CASES: list[tuple[str, str, Callable[[str], str], tuple[str, ...]]] = [
     (
         "typo-maintainance",
         "prod",
-        rename("routing", "maintenance", "maintainance"),
+        put("routing", "maintainance", [WINDOW]),
         ("did you mean maintenance",),
     ),
     (
@@ -148,7 +149,7 @@ CASES: list[tuple[str, str, Callable[[str], str], tuple[str, ...]]] = [
     (
         "typo-window",
         "prod",
-        edit(lambda c: c[NS + "routing"]["maintenance"][0].__setitem__("weekday", ["monday"])),
+        put("routing", "maintenance", [{"weekday": ["monday"], "start": "02:00", "end": "04:00"}]),
         ("routing.maintenance[0].weekday", "did you mean weekdays"),
     ),
     (
@@ -189,7 +190,7 @@ CASES: list[tuple[str, str, Callable[[str], str], tuple[str, ...]]] = [
     (
         "yaml-date",
         "prod",
-        text(lambda t: t.replace('start: "02:00"', "start: 2024-01-01")),
+        text(lambda t: t.replace("port: 5432", "port: 2024-01-01")),
         ("Pulumi.prod.yaml:1", "date"),
     ),
     (
@@ -396,7 +397,7 @@ CASES: list[tuple[str, str, Callable[[str], str], tuple[str, ...]]] = [
     (
         "zone-zurich",
         "prod",
-        edit(lambda c: c[NS + "routing"]["maintenance"][0].__setitem__("location", "Europe/Zürich")),
+        put("routing", "maintenance", [{**WINDOW, "location": "Europe/Zürich"}]),
         ("did you mean Europe/Zurich",),
     ),
     (
@@ -457,9 +458,16 @@ CASES: list[tuple[str, str, Callable[[str], str], tuple[str, ...]]] = [
     ),
     ("pool-over-limit", "prod", put("postgres", "maxOpenConnections", 50), ("postgres.maxOpenConnections",)),
     (
+        # the Kubernetes provider would otherwise use whatever context the machine has selected
+        "kubernetes-no-context",
+        "prod",
+        edit(lambda c: c[NS + "kubernetesSecret"].pop("context")),
+        ("kubernetesSecret.context", "current context", "kubernetesSecret.context' prod"),
+    ),
+    (
         "window-backwards",
         "prod",
-        edit(lambda c: c[NS + "routing"]["maintenance"][0].__setitem__("end", "01:00")),
+        put("routing", "maintenance", [{**WINDOW, "end": "01:00"}]),
         ("routing.maintenance[0].end",),
     ),
     (
