@@ -24,6 +24,7 @@ def pack_context(settings: Settings) -> PackContext:
         datasource_uids=dict(UIDS),
         runbook_base_url=settings.runbook_base_url,
         options=settings.pack_options,
+        prometheus_url=settings.prometheus.url,
     )
 
 

@@ -34,6 +34,15 @@ open or contradicts itself:
 - Stat tiles: "successful vs failed jobs" and "cumulative merge/split successes" are totals over
   the picked range, summed from per-step increments of `rate(...[$__rate_interval])`
   (`dashboards.kit.promql.per_step`), so the range follows the time picker.
+- Logs: every panel links to the logs of its own time range in Explore (Loki, `${__from}` to
+  `${__to}`), filtered by the logger the runbook names (`logger="sploot-cluster.queue"`, a JSON
+  field of the service's lines; a line filter on it runs before the parser). The feedback panels
+  link to the whole `sploot-cluster` stream: the seed names no logger for merge/split. No metric
+  of the inventory carries `pet_id`, so no panel can filter by it: the logs view shows each line's
+  `pet_id` field to find the affected pet (runbook: "identify affected pet via logs").
+- Quick links (seed's runbook): the Prometheus console (`<prometheus.url>/graph`, the stack's
+  Prometheus setting) and the Loki log search of the service's stream (Explore, last hour), at
+  the top of the dashboard. The seed's URLs are its staging hosts; the stack's settings replace them.
 - Routing: critical -> Slack and PagerDuty (the media rotation), warning and info -> Slack. The
   p95 latency warning tags @oncall in Slack ("Slack warning (tag @oncall)"): its rules carry
   `MENTION_ONCALL`, and a route matched before the team's general one sends its warning to the
@@ -48,7 +57,8 @@ from grafana_foundation_sdk.builders import gauge, stat, timeseries
 from grafana_foundation_sdk.models import common as cm
 
 from dashboards.kit.alerts import ONE_DECIMAL, SECONDS_AS_DURATION, WHOLE_NUMBER, alert_factory
-from dashboards.kit.dashboard import dashboard, new_dashboard, with_rows
+from dashboards.kit.dashboard import PanelFunction, dashboard, new_dashboard, with_rows
+from dashboards.kit.links import explore_url, logs_link, quick_link
 from dashboards.kit.panels import (
     default_gauge,
     default_stat,
@@ -120,6 +130,36 @@ STALLED = (
     "and on ()\n"
     f"(sum(media_cluster_pending_jobs) > 0 or sum(increase({FAILED}[5m])) > 0)"
 )
+
+
+# Logs of the service (seed 001): one stream, the logger a JSON field of its lines.
+SERVICE_LOGS = '{service="sploot-cluster"}'
+QUEUE_LOGGER = "sploot-cluster.queue"
+QUEUE_LOGS = f'{SERVICE_LOGS} |= "{QUEUE_LOGGER}" | json | logger="{QUEUE_LOGGER}"'
+
+
+def _with_logs(panel: PanelFunction, expr: str = QUEUE_LOGS) -> PanelFunction:
+    """`panel` with a data link to the logs of its time range."""
+    return lambda ctx: panel(ctx).data_links([logs_link(ctx, "Logs of this time range", expr)])
+
+
+def _quick_links(builder: dash.Dashboard, ctx: PackContext) -> dash.Dashboard:
+    """The runbook's quick links: Prometheus console and Loki log search."""
+    if ctx.prometheus_url:
+        builder = builder.link(
+            quick_link(
+                "Prometheus console",
+                f"{ctx.prometheus_url.rstrip('/')}/graph",
+                "This environment's Prometheus: query the cluster_* metrics directly",
+            )
+        )
+    return builder.link(
+        quick_link(
+            "Loki log search",
+            explore_url(ctx, SERVICE_LOGS, "now-1h", "now"),
+            "The sploot-cluster logs of the last hour in Explore",
+        )
+    )
 
 
 # --- Panel defaults of this dashboard ---
@@ -301,14 +341,22 @@ def _dashboard(ctx: PackContext, backlog: bool) -> dash.Dashboard:
         ["media", "clustering", "redis-streams"],
         "now-6h",
     )
+    queue = [_with_logs(p) for p in (successful_jobs, failed_jobs, noise_count, job_throughput, job_latency)]
+    feedback = [_with_logs(p, SERVICE_LOGS) for p in (feedback_operations, feedback_successes)]
     rows = [
-        (ROW_OUTCOMES, "Outcomes overview", (successful_jobs, failed_jobs, noise_count)),
-        (ROW_THROUGHPUT, "Throughput & latency", (job_throughput, job_latency)),
-        (ROW_FEEDBACK, "Feedback activity", (feedback_operations, feedback_successes)),
+        (ROW_OUTCOMES, "Outcomes overview", queue[:3]),
+        (ROW_THROUGHPUT, "Throughput & latency", queue[3:]),
+        (ROW_FEEDBACK, "Feedback activity", feedback),
     ]
     if backlog:
-        rows.append((ROW_BACKLOG, "Backlog (legacy worker exporter)", (pending_jobs, stream_lag)))
-    return with_rows(builder, ctx, rows)
+        rows.append(
+            (
+                ROW_BACKLOG,
+                "Backlog (legacy worker exporter)",
+                [_with_logs(p) for p in (pending_jobs, stream_lag)],
+            )
+        )
+    return with_rows(_quick_links(builder, ctx), ctx, rows)
 
 
 # --- Alerts ---

@@ -137,6 +137,7 @@ class PackContext:
     datasource_uids: Mapping[DataSourceKey, str]
     runbook_base_url: str
     options: Mapping[str, Any] = field(default_factory=dict)  # per-pack toggles, by team
+    prometheus_url: str = ""  # the Prometheus server (its console for quick links); "" where unknown
 
     def option(self, team: str, key: str, default: Any = None) -> Any:
         return self.options.get(team, {}).get(key, default)

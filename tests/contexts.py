@@ -17,6 +17,7 @@ from tools.plan import read_stack_config
 
 GRAFANA_URL = "https://grafana.example.com"
 RUNBOOKS = "https://runbooks.example.com"
+PROMETHEUS_URL = "https://prometheus.example.com:9090"
 
 
 def pack_context(
@@ -30,6 +31,7 @@ def pack_context(
         datasource_uids=dict(datasource_uids or UIDS),
         runbook_base_url=RUNBOOKS,
         options={team: dict(values) for team, values in (options or {}).items()},
+        prometheus_url=PROMETHEUS_URL,
     )
 
 
@@ -42,6 +44,7 @@ def stack_context(stack: str) -> PackContext:
         datasource_uids=dict(UIDS),
         runbook_base_url=raw["observability:runbookBaseUrl"],
         options=raw.get("observability:packs") or {},
+        prometheus_url=raw["observability:prometheus"]["url"],
     )
 
 
