@@ -187,7 +187,7 @@ def test_staging_reaches_no_paging_receiver(staging_am, case_id, labels, expecte
     assert reached and set(reached) <= non_paging, f"{case_id}: staging reaches {reached}"
 
 
-def test_prod_tree_shape_timings_and_mute():
+def test_prod_tree_shape_and_timings():
     policy = one(plan_of("prod").plan, POLICY)["inputs"]
     assert policy["groupBies"] == ["alertname", "team", "severity"]
     top = [tuple((m["label"], m["value"]) for m in p.get("matchers", [])) for p in policy["policies"]]
