@@ -2,8 +2,9 @@
 
 - Routing: the p95 latency rules carry `mention=oncall` and are the only ones; amtool routes the
   warning rule's real labels to the Slack receiver that mentions the on-call group and its critical
-  rule to the media rotation; that receiver is the only contact point with mentions, and its group
-  id comes from the stack file.
+  rule to the media rotation; that receiver is the only contact point with mentions, its group
+  id comes from the stack file, and the mention line Grafana's Slack notifier builds from its
+  fields is `<!subteam^ID>`.
 - Links: every panel's data link opens Explore on Loki over the panel's time range
   (`${__from}`/`${__to}`), filtered by the runbook's logger; each link's LogQL parses with
   Grafana's own grammar (@grafana/lezer-logql); the dashboard links are the runbook's quick links,
@@ -25,7 +26,7 @@ from settings import SettingsError
 from tests.contexts import every_option_on, stack_context
 from tests.helpers import load_with, of_type, one
 from tests.plans import STACKS, plan_of
-from tools.engines.alertmanager import AmConfig, alertmanager_config
+from tools.engines.alertmanager import AmConfig, alertmanager_config, render_template
 from tools.grafana_checks import Query, run_node
 from tools.plan import ROOT
 
@@ -150,3 +151,31 @@ def test_quick_links_come_from_the_stacks_settings(stack):
     assert search["queries"][0]["expr"] == '{service="sploot-cluster"}'
     assert search["range"] == {"from": "now-1h", "to": "now"}
     assert all(link["targetBlank"] for link in links.values())
+
+
+def slack_pretext(fields: dict[str, str], render) -> str:
+    """The mention line Grafana's Slack notifier puts above the message (grafana/alerting,
+    receivers/slack: channel `<!here|here>`, then groups `<!subteam^ID>`, then users `<@ID>`, each
+    value rendered as a template first; Slack turns them into the @-mentions)."""
+    parts = []
+    if fields.get("mention_channel"):
+        parts.append(f"<!{fields['mention_channel']}|{fields['mention_channel']}>")
+    if fields.get("mention_groups"):
+        parts.append("".join(f"<!subteam^{render(g)}>" for g in fields["mention_groups"].split(",")))
+    if fields.get("mention_users"):
+        parts.append("".join(f"<@{render(u)}>" for u in fields["mention_users"].split(",")))
+    return " ".join(parts)
+
+
+def test_the_latency_warning_message_mentions_the_oncall_group():
+    """The contact point's fields as Grafana's notifier renders them (each mention value is a
+    template, rendered here by Alertmanager's own template engine for the rule's real labels)."""
+    rule = next(r for r in _rules(plan_of("prod").plan) if r["uid"] == "media-cluster-latency-p95-warn")
+    labels = {**rule["labels"], "alertname": rule["name"]}
+    group = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"]["observability:receivers"][
+        "slack-media-oncall"
+    ]["mentionGroups"][0]
+    receivers = {r.name: r for r in load_with("prod").receivers}
+    fields = _integration(receivers["slack-media-oncall"])[1]
+    assert slack_pretext(fields, lambda t: render_template(t, [labels])) == f"<!subteam^{group}>"
+    assert slack_pretext(_integration(receivers["slack-media"])[1], lambda t: t) == ""
