@@ -21,6 +21,7 @@ class DataSources(pulumi.ComponentResource):
         name: str,
         settings: Settings,
         providers: Providers,
+        readonly_role: pulumi.Output[str],
         readonly_password: pulumi.Output[str],
         derived_fields: tuple[DerivedField, ...] = (),
         opts: pulumi.ResourceOptions | None = None,
@@ -34,7 +35,7 @@ class DataSources(pulumi.ComponentResource):
             name=pg.datasource_name,
             type=CATALOGUE["postgres"].plugin_type,
             url=f"{pg.host}:{pg.port}",
-            username=pg.readonly_role,
+            username=readonly_role,  # the role's output, so the engine orders the data source after it
             json_data_encoded=json.dumps(
                 {
                     "database": pg.database,

@@ -52,6 +52,7 @@ class ObservabilityEnvironment(pulumi.ComponentResource):
             f"{name}-datasources",
             settings,
             providers,
+            readonly_role=role.role_name,
             readonly_password=role.password,
             derived_fields=tuple(f for p in packs for f in p.loki_derived_fields),
             opts=pulumi.ResourceOptions(parent=self, depends_on=role.grants),

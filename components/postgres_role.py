@@ -186,7 +186,7 @@ class ReadOnlyRole(pulumi.ComponentResource):
                     "host": spec.host,
                     "port": str(spec.port),
                     "database": spec.database,
-                    "user": spec.role,
+                    "user": role.name,  # the role's output: the Secret follows the role it describes
                     "password": secret_password,
                 },
                 opts=pulumi.ResourceOptions(provider=kubernetes_provider, parent=self, depends_on=grants),
