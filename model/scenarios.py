@@ -6,6 +6,10 @@ query's result series. The proof harness (tools/engines/promtool.py) turns a sce
 `promtool test rules` input around every threshold of the alert: silent on the safe side, silent
 before `for` has passed, firing after it. Nothing here runs anything; it is data a harness reads.
 
+Where a threshold sweep cannot show what matters (a single missed scrape must not page, a job
+is silent on its own schedule), a scenario adds `stories`: series given sample by sample and the
+times at which each of the alert's rules must fire or stay silent.
+
 Every level is mapped to a series value by a `Linear` map (`offset + scale * level`), so a
 scenario says e.g. "the failed counter grows by the level per minute while the success counter
 grows by 100 - level" without code.
@@ -98,18 +102,72 @@ class Growth:
 Series = Gauge | Constant | Counter | Histogram | Age | Growth
 
 
+# --- Stories: one named timeline, and what an alert must do along it ---------------------------
+
+
+@dataclass(frozen=True)
+class Steps:
+    """A series given sample by sample at the story's interval: runs of `(value, samples)` in
+    order, the whole pattern `repeat` times. A counter's values are its increase per sample."""
+
+    metric: str
+    labels: Mapping[str, str]
+    runs: tuple[tuple[float, int], ...]
+    repeat: int = 1
+    counter: bool = False
+
+
+@dataclass(frozen=True)
+class Runs:
+    """A last-success timestamp gauge (seconds since the epoch) of a scheduled job: set to the
+    clock at each successful run, every `every` (a duration) from `first`, and holding its value
+    in between; the runs numbered in `missed` (0 is the first) do not succeed. Sampled at the
+    story's interval until `until`."""
+
+    metric: str
+    labels: Mapping[str, str]
+    every: str
+    until: str
+    first: str = "0s"
+    missed: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Expect:
+    """At `at` after the story starts, the rule of `severity` fires (with the scenario's result
+    labels and `labels`) or is silent."""
+
+    at: str
+    severity: str
+    fires: bool
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Story:
+    """A named timeline (an outage, one missed scrape, a slow burn, a job's normal cadence) and
+    what the alert must do along it: the behaviour a threshold sweep cannot show."""
+
+    title: str
+    series: tuple[Steps | Runs, ...]
+    expect: tuple[Expect, ...]
+    interval: str = "1m"  # spacing of the samples (a scrape interval)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """How to drive one alert's query to a level.
 
     `labels` are those of the query's result series (beside the rule's own labels). `levels`
     pins the (safe, firing) pair where 5% on either side of the threshold does not suit the query
-    (e.g. a query that cannot be held at a fraction); otherwise the harness derives it.
+    (e.g. a query that cannot be held at a fraction); otherwise the harness derives it. `stories`
+    are timelines the alert must get right beyond its threshold (see `Story`).
     """
 
     series: tuple[Series, ...]
     labels: Mapping[str, str] = field(default_factory=dict)
     levels: tuple[float, float] | None = None
+    stories: tuple[Story, ...] = ()
 
 
 def share(

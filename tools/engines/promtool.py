@@ -37,6 +37,11 @@ for `<` rules just above it) held longer than warm-up + `for`, then the firing l
 3. warm-up + `for` + one evaluation after the switch: fires, with exactly the rule's labels
    (team, severity, the spec's labels) and the result series' labels.
 
+A scenario's `stories` (`model.scenarios.Story`) add one group each: the story's series sample by
+sample (`Steps`, `Runs`) and, at each expected time, the rule of that severity firing with its
+labels or silent ("story: <title>" cases). That is where "one missed scrape does not page" and "a
+job is silent on its own schedule" are proven.
+
 Warm-up is the longest range (`[5m]`, `offset` not included) in the query plus two samples: the
 time the query needs to follow a new level completely.
 """
@@ -149,6 +154,54 @@ def _growth_values(series: sc.Growth, segments: Segments) -> str:
             values.append(_num(current))
             current *= (1 + level) ** (1 / series.every_samples)
     return " ".join(values)
+
+
+def _runs_of_equal(values: Sequence[float]) -> str:
+    """Values in expanding notation, equal neighbours folded: `5x3 7x0`."""
+    parts: list[str] = []
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[j + 1] == values[i]:
+            j += 1
+        parts.append(f"{_num(values[i])}x{j - i}")
+        i = j + 1
+    return " ".join(parts)
+
+
+def _steps_values(series: sc.Steps) -> str:
+    runs = [run for _ in range(series.repeat) for run in series.runs]
+    if not series.counter:
+        return " ".join(f"{_num(value)}x{count - 1}" for value, count in runs)
+    parts, current = [], 0.0
+    for step, count in runs:
+        if step < 0:
+            raise ValueError(f"{series.metric}: a counter cannot decrease ({step} per sample)")
+        parts.append(f"{_num(current)}+{_num(step)}x{count - 1}")
+        current += step * count
+    return " ".join(parts)
+
+
+def _last_success_values(series: sc.Runs, interval: int) -> str:
+    """The timestamp of the latest successful run at every sample (0 before the first one)."""
+    every, first = parse_duration(series.every), parse_duration(series.first)
+    values = []
+    for i in range(parse_duration(series.until) // interval + 1):
+        run = (i * interval - first) // every  # the latest run due by now (negative: none yet)
+        while run >= 0 and run in series.missed:
+            run -= 1
+        values.append(float(first + run * every) if run >= 0 else 0.0)
+    return _runs_of_equal(values)
+
+
+def story_series(series: sc.Steps | sc.Runs, interval: int) -> InputSeries:
+    """One story series as promtool input (`interval`: the story's sample spacing, seconds)."""
+    name = _selector(series.metric, series.labels)
+    if isinstance(series, sc.Steps):
+        return InputSeries(name, _steps_values(series))
+    if isinstance(series, sc.Runs):
+        return InputSeries(name, _last_success_values(series, interval))
+    raise TypeError(f"no promtool form for story series {series!r}")
 
 
 def input_series(series: sc.Series, segments: Segments) -> list[InputSeries]:
@@ -372,6 +425,39 @@ def rendered_group(
     }
 
 
+def story_group(
+    spec: AlertSpec, team: str, scenario: sc.Scenario, story: sc.Story
+) -> tuple[dict[str, Any], list[Case]]:
+    """One promtool test group for a story: its series, and each expectation at its time."""
+    interval = parse_duration(story.interval)
+    tests, cases = [], []
+    for expect in story.expect:
+        if expect.severity not in spec.thresholds:
+            raise ValueError(f"{spec.name}: story {story.title!r} expects a {expect.severity} rule")
+        uid = spec.rule_uid(expect.severity)
+        labels = {**rule_labels(spec, expect.severity, team), **scenario.labels, **expect.labels}
+        minutes = parse_duration(expect.at) // 60
+        cases.append(Case(uid, f"story: {story.title}", minutes, expect.fires))
+        tests.append(
+            {
+                "eval_time": f"{parse_duration(expect.at)}s",
+                "alertname": uid,
+                "exp_alerts": (
+                    [{"exp_labels": labels, "exp_annotations": static_annotations(spec)}]
+                    if expect.fires
+                    else []
+                ),
+            }
+        )
+    group = {
+        "name": f"{spec.name}: {story.title}",
+        "interval": f"{interval}s",
+        "input_series": [story_series(s, interval).to_yaml() for s in story.series],
+        "alert_rule_test": tests,
+    }
+    return group, cases
+
+
 def tests_document(
     alerts: Iterable[tuple[str, AlertSpec]],
     scenarios: Mapping[str, sc.Scenario],
@@ -397,6 +483,10 @@ def tests_document(
                 group, case = no_data_group(spec, severity, team)
                 groups.append(group)
                 cases.append(case)
+        for story in scenarios[spec.name].stories:
+            group, story_cases = story_group(spec, team, scenarios[spec.name], story)
+            groups.append(group)
+            cases += story_cases
     return {"rule_files": [rule_file], "evaluation_interval": "1m", "tests": groups}, cases
 
 
@@ -421,6 +511,26 @@ class PromtoolResult:
     output: str  # both commands' stdout and stderr, for the assertion message
 
 
+def split_by_group(files: Mapping[str, Mapping[str, Any]], tests: Mapping[str, Any]) -> dict[str, Any]:
+    """One test file per test group, loading only the rules that group asserts on.
+
+    `promtool test rules` evaluates every rule of its rule files at every step of every group, so
+    one rule reading three days of samples would slow every other rule's proof. Alerting rules do
+    not read each other, so a group run beside its own rules alone proves the same thing.
+    """
+    (rule_file,) = tests["rule_files"]
+    split: dict[str, Any] = {}
+    for i, group in enumerate(tests["tests"]):
+        names = {case["alertname"] for case in group.get("alert_rule_test", [])}
+        own = [
+            {**g, "rules": [r for r in g["rules"] if r.get("alert") in names]}
+            for g in files[rule_file]["groups"]
+        ]
+        split[f"rules-{i:04d}.yml"] = {"groups": [g for g in own if g["rules"]]}
+        split[f"tests-{i:04d}.yml"] = {**tests, "rule_files": [f"rules-{i:04d}.yml"], "tests": [group]}
+    return split
+
+
 def run_promtool(
     workdir: Path, rules: Mapping[str, Any], test_rules: Mapping[str, Any], tests: Mapping[str, Any]
 ) -> PromtoolResult:
@@ -428,17 +538,21 @@ def run_promtool(
 
     `rules` is the full form (templated annotations: check validates the templates);
     `test_rules` the same rules with static annotations only (`rules_document(..., templates=False)`),
-    which the tests expect verbatim. Files are written to `workdir` (a pytest tmp_path).
+    which the tests expect verbatim. Files are written to `workdir` (a pytest tmp_path); the
+    tests run one group per file beside its own rules (`split_by_group`).
     """
     if PROMTOOL is None:
         raise RuntimeError("promtool is not installed (Debian package: prometheus)")
     workdir = Path(workdir)
     files = {"rules.yml": rules, "test_rules.yml": test_rules, "tests.yml": tests}
+    files.update(split_by_group(files, tests))
     for name, document in files.items():
         (workdir / name).write_text(yaml.dump(dict(document), Dumper=_Dumper, sort_keys=False, width=1000))
+    per_group = sorted(name for name in files if name.startswith("tests-")) or ["tests.yml"]
     output, ok = [], True
-    for args in (["check", "rules", "rules.yml", "test_rules.yml"], ["test", "rules", "tests.yml"]):
+    for args in (["check", "rules", "rules.yml", "test_rules.yml"], ["test", "rules", *per_group]):
         proc = subprocess.run([PROMTOOL, *args], cwd=workdir, capture_output=True, text=True, timeout=600)
-        output.append(f"$ promtool {' '.join(args)} (exit {proc.returncode})\n{proc.stdout}{proc.stderr}")
+        shown = args if len(args) < 6 else [*args[:4], f"... ({len(args) - 2} files)"]
+        output.append(f"$ promtool {' '.join(shown)} (exit {proc.returncode})\n{proc.stdout}{proc.stderr}")
         ok = ok and proc.returncode == 0
     return PromtoolResult(ok, "\n".join(output))
