@@ -15,18 +15,20 @@ from tools.engines import promtool as pt
 # (alert, severity, level, its summary and description rendered at that level)
 CASES = [
     (
-        "clipper_slo_availability",
+        "clipper_slo_availability_1h",
         "critical",
-        0.98,
-        "Clipper backend availability below its SLO",
-        "The backend was up 98% of the last hour (SLO 99.5%). Check the pods and recent deploys.",
+        20,
+        "Clipper availability SLO: the error budget is burning fast",
+        "Availability is spending its error budget at 20.0x its pace over both 1h and 5m (alert at 14.4x: "
+        "2% of the 30-day budget in 1h). SLO 99.5%: at most 0.5% of the backend's scrapes may fail in 30 days.",
     ),
     (
-        "clipper_slo_error_rate",
+        "clipper_slo_error_rate_6h",
         "critical",
-        0.0123,
-        "Clipper 5xx error rate above its SLO",
-        "1.23% of requests failed with 5xx over 5m (SLO < 0.5%).",
+        6.5,
+        "Clipper error rate SLO: the error budget is burning fast",
+        "Error rate is spending its error budget at 6.5x its pace over both 6h and 30m (alert at 6x: 5% "
+        "of the 30-day budget in 6h). SLO 99.5%: at most 0.5% of requests may fail with a 5xx in 30 days.",
     ),
     (
         "clipper_slo_latency_list",
@@ -36,11 +38,12 @@ CASES = [
         "p95 latency of list endpoints is 150ms over 5m (SLO < 100 ms).",
     ),
     (
-        "clipper_job_stale",
+        "clipper_late_reputation_tasks",
         "warning",
-        3 * 3600,
-        "Background job clip_sync has not succeeded recently",
-        "clip_sync last succeeded 3h 0m 0s ago (warning after 2 h, critical after 24 h).",
+        7 * 3600,
+        "Background job reputation_tasks has not succeeded recently",
+        "reputation_tasks last succeeded 7h 0m 0s ago; it runs every 6h, so a run was missed after 6h10m "
+        "(critical after 24 h).",
     ),
     (
         "upstream_5xx_error_percent",

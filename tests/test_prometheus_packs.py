@@ -326,8 +326,12 @@ PROD_RULES = {
     "clerk-health-degraded-warn": ("warning", "10m", "lt", [85.0]),
     "clerk-ocr-failures-high-warn": ("warning", "15m", "gt", [20.0]),
     "clerk-stuck-sites-crit": ("critical", "15m", "gt", [10]),
-    "clipper-error-budget-fast-burn-crit": ("critical", "2m", "gt", [72.0]),
-    "clipper-error-budget-medium-burn-warn": ("warning", "15m", "gt", [30.0]),
+    "clipper-budget-availability-1d-warn": ("warning", "0s", "gt", [3]),
+    "clipper-budget-availability-3d-warn": ("warning", "0s", "gt", [1]),
+    "clipper-budget-error-rate-1d-warn": ("warning", "0s", "gt", [3]),
+    "clipper-budget-error-rate-3d-warn": ("warning", "0s", "gt", [1]),
+    "clipper-budget-webhook-delivery-1d-warn": ("warning", "0s", "gt", [3]),
+    "clipper-budget-webhook-delivery-3d-warn": ("warning", "0s", "gt", [1]),
     "clipper-job-duration-crit": ("critical", "10m", "gt", [600]),
     "clipper-job-duration-warn": ("warning", "10m", "gt", [300]),
     "clipper-job-failure-rate-crit": ("critical", "5m", "gt", [0.5]),
@@ -335,13 +339,26 @@ PROD_RULES = {
     "clipper-job-item-failures-warn": ("warning", "10m", "gt", [0.2]),
     "clipper-job-queue-growing-warn": ("warning", "5m", "gt", [0.5]),
     "clipper-job-queue-size-crit": ("critical", "5m", "gt", [1000]),
-    "clipper-job-stale-crit": ("critical", "5m", "gt", [86400]),
-    "clipper-job-stale-warn": ("warning", "5m", "gt", [7200]),
-    "clipper-slo-availability-crit": ("critical", "5m", "lt", [0.995]),
-    "clipper-slo-error-rate-crit": ("critical", "5m", "gt", [0.005]),
+    "clipper-job-stale-crit": ("critical", "1m", "gt", [86400]),
+    "clipper-job-stale-warn": ("warning", "1m", "gt", [7200]),
+    "clipper-late-clip-sync-crit": ("critical", "1m", "gt", [86400]),
+    "clipper-late-clip-sync-warn": ("warning", "1m", "gt", [1500]),
+    "clipper-late-hot-score-refresh-crit": ("critical", "1m", "gt", [86400]),
+    "clipper-late-hot-score-refresh-warn": ("warning", "1m", "gt", [600]),
+    "clipper-late-reputation-tasks-crit": ("critical", "1m", "gt", [86400]),
+    "clipper-late-reputation-tasks-warn": ("warning", "1m", "gt", [22200]),
+    "clipper-late-trending-score-refresh-crit": ("critical", "1m", "gt", [86400]),
+    "clipper-late-trending-score-refresh-warn": ("warning", "1m", "gt", [4200]),
+    "clipper-late-webhook-retry-crit": ("critical", "1m", "gt", [86400]),
+    "clipper-late-webhook-retry-warn": ("warning", "1m", "gt", [120]),
+    "clipper-slo-availability-1h-crit": ("critical", "0s", "gt", [14.4]),
+    "clipper-slo-availability-6h-crit": ("critical", "0s", "gt", [6]),
+    "clipper-slo-error-rate-1h-crit": ("critical", "0s", "gt", [14.4]),
+    "clipper-slo-error-rate-6h-crit": ("critical", "0s", "gt", [6]),
     "clipper-slo-latency-detail-crit": ("critical", "5m", "gt", [0.05]),
     "clipper-slo-latency-list-crit": ("critical", "5m", "gt", [0.1]),
     "clipper-slo-latency-search-crit": ("critical", "5m", "gt", [0.2]),
+    "clipper-slo-webhook-delivery-6h-crit": ("critical", "0s", "gt", [6]),
     "media-cluster-failures-crit": ("critical", "5m", "gt", [3.0]),
     "media-cluster-failures-warn": ("warning", "5m", "gt", [1.0]),
     "media-cluster-feedback-failures-crit": ("critical", "0s", "gt", [0]),
@@ -429,7 +446,9 @@ def test_staging_never_pages(staging):
 
 def test_promtool_no_data_case_fails_for_a_rule_that_stays_ok(tmp_path):
     """The no-data case is not vacuous: the availability rule with no_data_state OK stays silent."""
-    team, spec = next((p.team, a) for p in packs() for a in p.alerts if a.name == "clipper_slo_availability")
+    team, spec = next(
+        (p.team, a) for p in packs() for a in p.alerts if a.name == "clipper_slo_availability_1h"
+    )
     assert spec.no_data_state == "Alerting"
     quiet = AlertSpec(**{**spec.__dict__, "no_data_state": "OK"})
     group, _case = pt.no_data_group(spec, "critical", team)
@@ -441,4 +460,4 @@ def test_promtool_no_data_case_fails_for_a_rule_that_stays_ok(tmp_path):
     (tmp_path / "quiet").mkdir()
     rules = pt.rules_document([(team, quiet)], templates=False)
     result = pt.run_promtool(tmp_path / "quiet", pt.rules_document([(team, quiet)]), rules, tests)
-    assert not result.ok and "clipper-slo-availability-crit" in result.output
+    assert not result.ok and "clipper-slo-availability-1h-crit" in result.output
