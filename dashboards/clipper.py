@@ -907,18 +907,21 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
 # --- Proofs: how each alert's query is driven to a level, and stories (tools/engines/promtool.py) ---
 _BACKEND = {"job": "clipper-backend"}
 _JOB = {"job_name": "clip_sync"}
+DAY_S = 86400
 _SCRAPE = "30s"  # the backend's scrape interval in the stories (prod's prometheus.scrapeInterval)
 
 
-def _level_scenario(slo: BudgetedSlo, stories: tuple[Story, ...]) -> Scenario:
-    """Level: the burn rate, i.e. the bad share in units of the budget."""
+def _level_scenario(slo: BudgetedSlo, window: BurnWindow) -> Scenario:
+    """Level: the burn rate, i.e. the bad share in units of the budget. Windows of days are
+    sampled every 5 minutes (their short windows still hold 24 samples or more)."""
     if slo.key == "availability":  # a fractional `up` is a share of failed scrapes
         series = (Gauge("up", _BACKEND, Linear(scale=-slo.budget, offset=1)),)
     elif slo.key == "error_rate":
         series = share("http_requests_total", _BACKEND, "500", "200", scale=slo.budget)
     else:
         series = share(WEBHOOK_DELIVERIES, {}, "failed", "success", scale=slo.budget)
-    return Scenario(series, stories=stories)
+    sample_every = "5m" if parse_duration(window.long) >= DAY_S else "1m"
+    return Scenario(series, stories=_burn_stories(slo, window), sample_every=sample_every)
 
 
 def _scrapes(*runs: tuple[float, int], repeat: int = 1) -> Steps:
@@ -1071,7 +1074,7 @@ def _job_stories(job: str) -> tuple[Story, ...]:
 
 SCENARIOS = {
     **{
-        _burn_name(slo, window): _level_scenario(slo, _burn_stories(slo, window))
+        _burn_name(slo, window): _level_scenario(slo, window)
         for slo in BUDGETED_SLOS
         for window in slo.windows()
     },

@@ -168,6 +168,8 @@ class Scenario:
     labels: Mapping[str, str] = field(default_factory=dict)
     levels: tuple[float, float] | None = None
     stories: tuple[Story, ...] = ()
+    # Sample spacing (whole minutes): coarser for queries over days, whose ranges it keeps small.
+    sample_every: str = "1m"
 
 
 def share(

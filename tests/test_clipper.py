@@ -7,6 +7,8 @@ stories the pack promises are declared, and the numbers they rest on.
 
 from __future__ import annotations
 
+import dataclasses
+
 import promql_parser
 import pytest
 
@@ -14,6 +16,7 @@ from dashboards import clipper
 from model.durations import parse_duration
 from model.panels import panels
 from tests.contexts import pack_context
+from tools.engines import promtool as pt
 
 PACK = clipper.build(pack_context(stack="prod"))
 SPECS = {s.name: s for s in PACK.alerts}
@@ -210,3 +213,42 @@ def test_pack_shape():
         assert spec.panel_id in panel_ids[spec.dashboard_uid], spec.name
     uids = [spec.rule_uid(s) for spec in PACK.alerts for s in spec.thresholds]
     assert len(uids) == len(set(uids)), "a rule uid cut at 40 characters lost its severity"
+
+
+def _run(tmp_path, spec, scenario) -> pt.PromtoolResult:
+    tmp_path.mkdir()
+    alerts = [("clipper", spec)]
+    tests, _cases = pt.tests_document(alerts, {spec.name: scenario})
+    return pt.run_promtool(
+        tmp_path, pt.rules_document(alerts), pt.rules_document(alerts, templates=False), tests
+    )
+
+
+def test_a_story_that_expects_the_wrong_thing_fails(tmp_path):
+    """The stories are not vacuous: claiming that one missed scrape pages fails under promtool."""
+    spec = SPECS["clipper_slo_availability_1h"]
+    scenario = PACK.scenarios[spec.name]
+    missed = next(s for s in scenario.stories if s.title == "one missed scrape does not page")
+    alone = dataclasses.replace(scenario, stories=(missed,))
+    assert _run(tmp_path / "right", spec, alone).ok
+    wrong = dataclasses.replace(
+        missed, expect=tuple(dataclasses.replace(e, fires=True) for e in missed.expect)
+    )
+    result = _run(tmp_path / "wrong", spec, dataclasses.replace(scenario, stories=(wrong,)))
+    assert not result.ok and "one missed scrape does not page" in result.output
+
+
+def test_coarse_samples_still_catch_a_wrong_threshold(tmp_path):
+    """A ticket's level proof, sampled every 5 minutes, fails for a rule at twice its rate."""
+    spec = SPECS["clipper_budget_error_rate_1d"]
+    scenario = dataclasses.replace(PACK.scenarios[spec.name], stories=())
+    assert scenario.sample_every == "5m"
+    assert _run(tmp_path / "right", spec, scenario).ok
+    doubled = dataclasses.replace(spec, thresholds={"warning": 6})
+    tests, _cases = pt.tests_document([("clipper", spec)], {spec.name: scenario})
+    alerts = [("clipper", doubled)]
+    (tmp_path / "doubled").mkdir()
+    result = pt.run_promtool(
+        tmp_path / "doubled", pt.rules_document(alerts), pt.rules_document(alerts, templates=False), tests
+    )
+    assert not result.ok and "clipper-budget-error-rate-1d-warn" in result.output

@@ -63,7 +63,7 @@ from model.durations import parse_duration
 from model.pack import AlertSpec
 
 PROMTOOL = shutil.which("promtool")
-SAMPLE_SECONDS = 60  # spacing of every synthetic input series ("interval" of a test group)
+SAMPLE_SECONDS = 60  # default spacing of synthetic input series ("interval" of a test group)
 TRANSLATABLE_REDUCERS = frozenset({"last", "max", "min", "mean", "sum"})
 _GRAFANA_VALUE = re.compile(r"\$values\.[A-Za-z_]\w*\.Value")
 _RANGE = re.compile(r"\[(\d+[smhdwy])(?::\d+[smhdwy])?\]")
@@ -98,10 +98,10 @@ def _gauge_values(segments: Segments, value: Level) -> str:
     return " ".join(f"{_num(value(level))}x{count - 1}" for level, count in segments)
 
 
-def _counter_values(segments: Segments, per_minute: Level) -> str:
+def _counter_values(segments: Segments, per_minute: Level, spacing: int = SAMPLE_SECONDS) -> str:
     parts, current = [], 0.0
     for level, count in segments:
-        step = per_minute(level) * SAMPLE_SECONDS / 60
+        step = per_minute(level) * spacing / 60
         if step < 0:
             raise ValueError(f"a counter cannot decrease (level {level} -> {step} per sample)")
         parts.append(f"{_num(current)}+{_num(step)}x{count - 1}")
@@ -109,7 +109,7 @@ def _counter_values(segments: Segments, per_minute: Level) -> str:
     return " ".join(parts)
 
 
-def _histogram(series: sc.Histogram, segments: Segments) -> list[InputSeries]:
+def _histogram(series: sc.Histogram, segments: Segments, spacing: int) -> list[InputSeries]:
     """Buckets le="0", le=b, le="+Inf" with b = max value / quantile.
 
     A fraction f of the observations falls in le="0" and the rest in (0, b], so
@@ -128,7 +128,7 @@ def _histogram(series: sc.Histogram, segments: Segments) -> list[InputSeries]:
     def bucket(le: str, share: Level) -> InputSeries:
         return InputSeries(
             _selector(f"{series.metric}_bucket", {**series.labels, "le": le}),
-            _counter_values(segments, lambda level: series.per_minute * share(level)),
+            _counter_values(segments, lambda level: series.per_minute * share(level), spacing),
         )
 
     return [
@@ -138,11 +138,11 @@ def _histogram(series: sc.Histogram, segments: Segments) -> list[InputSeries]:
     ]
 
 
-def _age_values(segments: Segments) -> str:
+def _age_values(segments: Segments, spacing: int) -> str:
     """Timestamps advancing with the clock, `level` seconds behind it."""
     parts, start = [], 0
     for level, count in segments:
-        parts.append(f"{_num(start * SAMPLE_SECONDS - level)}+{SAMPLE_SECONDS}x{count - 1}")
+        parts.append(f"{_num(start * spacing - level)}+{spacing}x{count - 1}")
         start += count
     return " ".join(parts)
 
@@ -204,19 +204,20 @@ def story_series(series: sc.Steps | sc.Runs, interval: int) -> InputSeries:
     raise TypeError(f"no promtool form for story series {series!r}")
 
 
-def input_series(series: sc.Series, segments: Segments) -> list[InputSeries]:
-    """One scenario series over (level, samples) segments, as promtool input series."""
+def input_series(series: sc.Series, segments: Segments, spacing: int = SAMPLE_SECONDS) -> list[InputSeries]:
+    """One scenario series over (level, samples) segments, as promtool input series (samples
+    `spacing` seconds apart)."""
     name = _selector(series.metric, series.labels)
     if isinstance(series, sc.Gauge):
         return [InputSeries(name, _gauge_values(segments, series.value))]
     if isinstance(series, sc.Constant):
         return [InputSeries(name, _gauge_values(segments, lambda _level: series.value))]
     if isinstance(series, sc.Counter):
-        return [InputSeries(name, _counter_values(segments, series.per_minute))]
+        return [InputSeries(name, _counter_values(segments, series.per_minute, spacing))]
     if isinstance(series, sc.Histogram):
-        return _histogram(series, segments)
+        return _histogram(series, segments, spacing)
     if isinstance(series, sc.Age):
-        return [InputSeries(name, _age_values(segments))]
+        return [InputSeries(name, _age_values(segments, spacing))]
     if isinstance(series, sc.Growth):
         return [InputSeries(name, _growth_values(series, segments))]
     raise TypeError(f"no promtool form for scenario series {series!r}")
@@ -312,10 +313,18 @@ def rules_document(alerts: Iterable[tuple[str, AlertSpec]], templates: bool = Tr
     }
 
 
-def warmup_seconds(query: str) -> int:
+def warmup_seconds(query: str, spacing: int = SAMPLE_SECONDS) -> int:
     """The longest range the query looks back over (what a new level needs to settle)."""
     ranges = [parse_duration(m) for m in _RANGE.findall(query)]
-    return max(ranges, default=0) + 2 * SAMPLE_SECONDS
+    return max(ranges, default=0) + 2 * spacing
+
+
+def sample_spacing(scenario: sc.Scenario) -> int:
+    """Seconds between a scenario's samples: a whole number of minutes."""
+    spacing = parse_duration(scenario.sample_every)
+    if spacing <= 0 or spacing % 60:
+        raise ValueError(f"sample_every {scenario.sample_every!r} is not a whole number of minutes")
+    return spacing
 
 
 def _minutes(seconds: int) -> int:
@@ -358,10 +367,12 @@ def test_group(
     safe, firing = safe_and_firing(scenario, spec.comparator, threshold)
     every = _minutes(parse_duration(spec.every))
     hold = _minutes(parse_duration(spec.for_duration(severity)))
-    warm = _minutes(warmup_seconds(spec.query))
-    calm_samples = warm + hold + 2 * every + 3
-    hot_samples = warm + hold + 2 * every + 5
-    switch = calm_samples  # minute of the first firing-level sample
+    spacing = sample_spacing(scenario)
+    per_sample = spacing // 60  # minutes
+    warm = _minutes(warmup_seconds(spec.query, spacing))
+    calm_samples = -(-(warm + hold + 2 * every + 3) // per_sample)
+    hot_samples = -(-(warm + hold + 2 * every + 5) // per_sample)
+    switch = calm_samples * per_sample  # minute of the first firing-level sample
     uid = spec.rule_uid(severity)
     cases = [Case(uid, "silent-below", switch - 1, False)]
     if hold > 0:
@@ -370,11 +381,11 @@ def test_group(
     expected = {**rule_labels(spec, severity, team), **scenario.labels}
     group = {
         "name": f"{uid}: silent at {_num(safe)}, fires at {_num(firing)} after {spec.for_duration(severity)}",
-        "interval": f"{SAMPLE_SECONDS}s",
+        "interval": f"{spacing}s",
         "input_series": [
             s.to_yaml()
             for series in scenario.series
-            for s in input_series(series, [(safe, calm_samples), (firing, hot_samples)])
+            for s in input_series(series, [(safe, calm_samples), (firing, hot_samples)], spacing)
         ],
         "alert_rule_test": [
             {
@@ -404,8 +415,9 @@ def rendered_group(
     description reads to the person paged, e.g. a ratio of 0.98 shown as "98%".
     """
     uid = spec.rule_uid(severity)
+    spacing = sample_spacing(scenario)
     eval_minutes = (
-        _minutes(warmup_seconds(spec.query))
+        _minutes(warmup_seconds(spec.query, spacing))
         + _minutes(parse_duration(spec.for_duration(severity)))
         + _minutes(parse_duration(spec.every))
     )
@@ -415,11 +427,11 @@ def rendered_group(
     }
     return {
         "name": f"{uid}: annotations at {_num(level)}",
-        "interval": f"{SAMPLE_SECONDS}s",
+        "interval": f"{spacing}s",
         "input_series": [
             s.to_yaml()
             for series in scenario.series
-            for s in input_series(series, [(level, eval_minutes + 3)])
+            for s in input_series(series, [(level, -(-eval_minutes // (spacing // 60)) + 3)], spacing)
         ],
         "alert_rule_test": [{"eval_time": f"{eval_minutes}m", "alertname": uid, "exp_alerts": [fired]}],
     }
