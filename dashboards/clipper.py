@@ -720,7 +720,7 @@ alert = alert_factory(
     no_data_state="OK",
     no_data_reason=(
         "empty without requests, deliveries or job runs in the window (no traffic is not an error); "
-        "a backend that is gone fires the availability alert, which alerts on no data"
+        "a backend that is gone fires clipper_slo_availability_1h, which alerts on no data"
     ),
 )
 

@@ -19,8 +19,9 @@ CASES = [
         "critical",
         20,
         "Clipper availability SLO: the error budget is burning fast",
-        "Availability is spending its error budget at 20.0x its pace over both 1h and 5m (alert at 14.4x: "
-        "2% of the 30-day budget in 1h). SLO 99.5%: at most 0.5% of the backend's scrapes may fail in 30 days.",
+        "Availability is spending its error budget at 20.0x its pace over both 1h and 5m (alert at "
+        "14.4x: 2% of the 30-day budget in 1h). SLO 99.5%: at most 0.5% of the backend's scrapes may "
+        "fail in 30 days.",
     ),
     (
         "clipper_slo_error_rate_6h",

@@ -211,14 +211,14 @@ def test_clerk_stuck_sites_stat_shows_the_seeded_count_in_its_threshold_colour(p
 
 
 def test_timeseries_draws_one_colour_per_series_its_query_returns(prod_engines, prod_pictures):
-    model = plan_of("prod").dashboards["clipper-background-jobs"]
+    model = plan_of("prod").dashboards["background-jobs"]
     panel = next(p for p in panels(model) if p["title"] == "Executions by status")
     series = prod_engines.panel_data(model, panel).series
     count = len(series)
     assert count > 1
     assert sorted(s.name for s in series) == sorted({s.name for s in series})  # distinct legends
-    rect = prod_pictures["clipper-background-jobs"].rects[panel["id"]]
-    region = pixels(prod_pictures["clipper-background-jobs"].png)[rect.y : rect.bottom, rect.x : rect.right]
+    rect = prod_pictures["background-jobs"].rects[panel["id"]]
+    region = pixels(prod_pictures["background-jobs"].png)[rect.y : rect.bottom, rect.x : rect.right]
     shown = [has_colour(region, theme.series_color(i)) for i in range(count + 1)]
     assert shown == [True] * count + [False]
 
