@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import pulumi
-import pulumiverse_grafana as grafana
+
+# Each class from its own module: the first attribute read on `pulumiverse_grafana.oss` (or
+# `.alerting`) executes every module of that namespace, most of which this program never uses.
+from pulumiverse_grafana.oss.data_source import DataSource
 
 from components.providers import Providers
 from model.datasources import CATALOGUE
@@ -29,7 +32,7 @@ class DataSources(pulumi.ComponentResource):
         super().__init__("observability:grafana:DataSources", name, None, opts)
         child = pulumi.ResourceOptions(provider=providers.grafana, parent=self, protect=settings.protect)
         pg = settings.postgres
-        postgres = grafana.oss.DataSource(
+        postgres = DataSource(
             f"{name}-postgres",
             uid=CATALOGUE["postgres"].uid,
             name=pg.datasource_name,
@@ -55,7 +58,7 @@ class DataSources(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        loki = grafana.oss.DataSource(
+        loki = DataSource(
             f"{name}-loki",
             uid=CATALOGUE["loki"].uid,
             name="loki",
@@ -80,7 +83,7 @@ class DataSources(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        prometheus = grafana.oss.DataSource(
+        prometheus = DataSource(
             f"{name}-prometheus",
             uid=CATALOGUE["prometheus"].uid,
             name="prometheus",

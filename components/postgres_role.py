@@ -21,14 +21,17 @@ delete: a destroy or rename must not cut Grafana off mid-incident.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
-import pulumi_kubernetes as k8s
 import pulumi_postgresql as postgresql
 import pulumi_random as random
 
 from components.role_settings import RoleSettings
 from settings import KubernetesSecretSettings, Settings
+
+if TYPE_CHECKING:
+    import pulumi_kubernetes as k8s
 
 
 @dataclass(frozen=True)
@@ -173,8 +176,10 @@ class ReadOnlyRole(pulumi.ComponentResource):
             ),
         ]
         if spec.kubernetes_secret and kubernetes_provider:
+            from pulumi_kubernetes.core.v1.Secret import Secret  # loaded only by a stack that publishes it
+
             ks = spec.kubernetes_secret
-            k8s.core.v1.Secret(
+            Secret(
                 f"{name}-k8s-secret",
                 metadata={
                     "name": ks.name,

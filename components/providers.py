@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
-import pulumi_kubernetes as k8s
 import pulumi_postgresql as postgresql
 import pulumi_random as random
 import pulumiverse_grafana as grafana
 
 from settings import Settings
+
+if TYPE_CHECKING:
+    import pulumi_kubernetes as k8s
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ def create_providers(settings: Settings, parent: pulumi.Resource) -> Providers:
     )
     kubernetes_provider = None
     if settings.kubernetes_secret:
+        import pulumi_kubernetes as k8s  # loaded only by a stack that publishes the Secret
+
         kubernetes_provider = k8s.Provider(
             "kubernetes",
             context=settings.kubernetes_secret.context,

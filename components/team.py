@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pulumi
-import pulumiverse_grafana as grafana
+
+# Each class from its own module: the first attribute read on `pulumiverse_grafana.oss` (or
+# `.alerting`) executes every module of that namespace, most of which this program never uses.
+from pulumiverse_grafana.alerting.rule_group import RuleGroup
+from pulumiverse_grafana.oss.dashboard import Dashboard
+from pulumiverse_grafana.oss.folder import Folder
 
 from components.alert_rules import model_json_fields, rule_groups
 from components.providers import Providers
@@ -25,7 +30,7 @@ class TeamMonitoring(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("observability:grafana:TeamMonitoring", name, None, opts)
-        folder = grafana.oss.Folder(
+        folder = Folder(
             f"{name}-folder",
             uid=pack.folder_uid,
             title=pack.folder_title,
@@ -34,7 +39,7 @@ class TeamMonitoring(pulumi.ComponentResource):
         )
         content = pulumi.ResourceOptions(provider=providers.grafana, parent=self, depends_on=depends_on)
         dashboards = {
-            d.uid: grafana.oss.Dashboard(
+            d.uid: Dashboard(
                 f"{name}-dashboard-{d.uid}",
                 folder=folder.uid,
                 config_json=to_json(d.model),
@@ -45,7 +50,7 @@ class TeamMonitoring(pulumi.ComponentResource):
             for d in pack.dashboards
         }
         groups = [
-            grafana.alerting.RuleGroup(
+            RuleGroup(
                 f"{name}-rules-{group_name}",
                 name=group_name,
                 folder_uid=folder.uid,

@@ -9,9 +9,10 @@ Grafana or leaves a choice open:
   wrong rows. "Stuck" is measured against the end of the range (`$__timeTo()`), so a past range
   shows what was stuck then.
 - Stuck: not completed (the `<>` comparison also drops sites that never started, NULL stage) and
-  idle for more than `STUCK_AFTER` before the range end. Time arithmetic is written on the column
-  (`updated_at + INTERVAL ...`) so Grafana's literal is coerced to the column's own type and the
-  queries stay right whether the columns are `timestamp` or `timestamptz`. The stuck alert's
+  idle for more than `STUCK_AFTER` before the range end. The cut-off is computed on the literal
+  (`updated_at < $__timeTo()::timestamptz - INTERVAL ...`), never on the column, so the bare column
+  meets a constant and the partial index reads the stuck entries only (arithmetic on the column
+  made PostgreSQL read every unfinished site of the range). The stuck alert's
   relative range is exactly `STUCK_AFTER` long, so it compares the bare column with the range start
   instead: the same cut-off, and a range condition the partial index reads in stuck entries only.
 - Refresh: Grafana has one refresh per dashboard, not one per panel; 1m, the seed's fastest
@@ -120,7 +121,7 @@ def selected(column: str, variable: str) -> str:
 IN_SUBDOMAIN = selected("subdomain", "subdomain")
 IN_RANGE = "$__timeFilter(updated_at)"
 UNFINISHED = "current_stage <> 'completed'"
-STUCK = f"{UNFINISHED}\n  AND updated_at + INTERVAL '{STUCK_AFTER}' < $__timeTo()"
+STUCK = f"{UNFINISHED}\n  AND updated_at < $__timeTo()::timestamptz - INTERVAL '{STUCK_AFTER}'"
 # For the alert, evaluated over the last STUCK_AFTER: its range start is the cut-off itself.
 STUCK_AT_RANGE_START = f"{UNFINISHED}\n  AND updated_at < $__timeFrom()"
 
