@@ -95,9 +95,10 @@ PLAN_DIFF_STACKS = $(if $(filter command line environment,$(origin STACK)),$(STA
 plan-diff: $(VENV)/.installed
 	@$(PY) -m tools.plan_diff --base $(BASE) $(foreach s,$(PLAN_DIFF_STACKS),--stack $(s)) $(PLAN_DIFF_ARGS)
 
-# `make bench`: offline plan vs import floor, scaling x1/x10/x50, the Clerk SQL's cost on PostgreSQL
-# (10^5 and 10^6 rows, with and without the recommended indexes) and the test suite's wall time.
-# Prints the tables and writes them to docs/benchmarks.md (a few minutes; BENCH_ARGS=--quick for less).
+# `make bench`: offline plan vs the SDK import floor, scaling x1..x100, the Clerk SQL's cost on
+# PostgreSQL (10^5 and 10^6 rows, random and time-ordered layouts, against the seed's own queries).
+# Prints the tables and writes docs/benchmarks.md and the README's figures (several minutes;
+# BENCH_ARGS=--quick for a smoke run).
 .PHONY: bench
 bench: $(VENV)/.installed
 	$(PY) -m tools.bench $(BENCH_ARGS)

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,15 +111,25 @@ class _Cluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+NOT_INSTALLED = "PostgreSQL server binaries not installed (/usr/lib/postgresql/*/bin): run `make system-deps`"
+
+
+@contextmanager
+def running_server() -> Iterator[PostgresServer]:
+    """A throwaway cluster for the duration of the block (tests and the benchmark)."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
-        pytest.fail(
-            "PostgreSQL server binaries not installed (/usr/lib/postgresql/*/bin): run `make system-deps`"
-        )
+        raise RuntimeError(NOT_INSTALLED)
     cluster = _Cluster(bin_dir)
     try:
         yield cluster.start()
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    if find_bin_dir() is None:
+        pytest.fail(NOT_INSTALLED)
+    with running_server() as server:
+        yield server
