@@ -6,8 +6,8 @@ import json
 
 import pulumi
 
-# Each class from its own module: the first attribute read on `pulumiverse_grafana.oss` (or
-# `.alerting`) executes every module of that namespace, most of which this program never uses.
+# Each class from its own module: the first attribute read on `pulumiverse_grafana.oss` executes
+# every module of that namespace, most of which this program never uses.
 from pulumiverse_grafana.oss.data_source import DataSource
 
 from components.providers import Providers

@@ -176,8 +176,9 @@ class ReadOnlyRole(pulumi.ComponentResource):
             ),
         ]
         if spec.kubernetes_secret and kubernetes_provider:
-            from pulumi_kubernetes.core.v1.Secret import Secret  # loaded only by a stack that publishes it
+            from components.kubernetes import secret_class  # loaded only by a stack that publishes it
 
+            Secret = secret_class()
             ks = spec.kubernetes_secret
             Secret(
                 f"{name}-k8s-secret",

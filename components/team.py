@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pulumi
+import pulumiverse_grafana as grafana
 
-# Each class from its own module: the first attribute read on `pulumiverse_grafana.oss` (or
-# `.alerting`) executes every module of that namespace, most of which this program never uses.
-from pulumiverse_grafana.alerting.rule_group import RuleGroup
+# Each class from its own module: the first attribute read on `pulumiverse_grafana.oss` executes
+# every module of that namespace, most of which this program never uses.
 from pulumiverse_grafana.oss.dashboard import Dashboard
 from pulumiverse_grafana.oss.folder import Folder
 
@@ -50,7 +50,7 @@ class TeamMonitoring(pulumi.ComponentResource):
             for d in pack.dashboards
         }
         groups = [
-            RuleGroup(
+            grafana.alerting.RuleGroup(
                 f"{name}-rules-{group_name}",
                 name=group_name,
                 folder_uid=folder.uid,
