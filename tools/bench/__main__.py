@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 10^5 rows, factors up to x50")
     parser.add_argument("--only", nargs="*", choices=SECTIONS, help="sections to run (default: all)")
-    parser.add_argument("--pairs", type=int, help="plan/floor pairs (default 11, quick 3)")
+    parser.add_argument("--pairs", type=int, help="plan/floor pairs (default 15, quick 3)")
     parser.add_argument("--rows", type=int, nargs="*", help="table sizes (default 10^5 10^6, quick 10^5)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ and README alone")
     parser.add_argument("--json", help="also dump the raw results to this file")
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         if "plan" in only:
             print("offline plan against the floor ...", flush=True)
-            results["plan"] = bench_plan(list_stacks(), args.pairs or (3 if args.quick else 11), Path(tmp))
+            results["plan"] = bench_plan(list_stacks(), args.pairs or (3 if args.quick else 15), Path(tmp))
         if "scaling" in only:
             print("scaling ...", flush=True)
             factors = FACTORS[:-1] if args.quick else FACTORS
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if "clerk" in only:
         print("the Clerk dashboard on PostgreSQL ...", flush=True)
         sizes = args.rows or ([10**5] if args.quick else [10**5, 10**6])
-        results["clerk"] = bench_clerk(sizes, rounds=5 if args.quick else 15)
+        results["clerk"] = bench_clerk(sizes, rounds=5 if args.quick else 31)
     results["machine"]["load_end"] = _load()
     text = report.generated(results)
     print(text)
