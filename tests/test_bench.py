@@ -15,6 +15,8 @@ from tools.bench.sql_files import recommended_indexes, seed_queries
 from tools.bench.synthetic import cloned_packs
 from tools.engines.grafana_sql import expand_macros
 
+pytest_plugins = ["tools.engines.postgres"]
+
 
 def test_every_clerk_query_has_a_seed_baseline_that_names_its_source():
     seeds = seed_queries()
@@ -99,3 +101,13 @@ def test_synthetic_copies_do_not_collide():
     teams = [p.team for p in packs]
     assert len(uids) == len(set(uids)) and len(rules) == len(set(rules)) and len(teams) == len(set(teams))
     assert len(packs) == 3 * len(cloned_packs(1))
+
+
+def test_the_backend_clock_measures_the_query_not_the_wait(postgres_server):
+    """PostgreSQL's own CPU time: a query that works registers its work, a sleep does not."""
+    with postgres_server.connect() as conn:
+        clock = timing.BackendClock(conn)
+        busy = clock.cost(lambda: conn.execute("SELECT count(*) FROM generate_series(1, 2000000)").fetchall())
+        idle = clock.cost(lambda: conn.execute("SELECT pg_sleep(0.2)").fetchall())
+    assert busy.cpu_ms > 10
+    assert idle.wall_ms >= 200 and idle.cpu_ms < 20

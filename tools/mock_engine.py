@@ -89,7 +89,8 @@ def run_on_mocks(
 
     loop = asyncio.new_event_loop()
     # Pulumi hands every engine call to the loop's default executor. The mock engine answers
-    # in-process under one lock, so more threads only add per-thread malloc arenas (peak memory).
+    # in-process, so one worker thread is enough; a default pool only adds threads taking turns
+    # at the interpreter lock.
     loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="mock-engine"))
     asyncio.set_event_loop(loop)
     runtime_settings.ROOT.set(None)  # a new root stack for this run, not the previous run's

@@ -149,8 +149,8 @@ def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while the program registers its resources.
 
     Registration allocates tens of thousands of long-lived objects (resources, outputs, futures)
-    and almost no cyclic garbage, so each automatic collection rescans a growing heap for nothing:
-    a third of the plan's time, and more the more content there is. Reference counting still frees
+    and almost no cyclic garbage, so each automatic collection rescans a growing heap for nothing,
+    and more of it the more content there is. Reference counting still frees
     everything else; the collector's previous state is restored afterwards.
     """
     was_enabled = gc.isenabled()

@@ -36,6 +36,10 @@ def _ms(value: float) -> str:
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
+def _ratio(row: dict[str, Any]) -> float:
+    return row["ours_cpu_ms"] / row["seed_cpu_ms"]
+
+
 def _largest(clerk: dict[str, Any], layout: str) -> dict[str, Any] | None:
     runs = [r for r in clerk["runs"] if r["layout"] == layout]
     return max(runs, key=lambda r: r["size"]) if runs else None
@@ -90,22 +94,24 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
     if clerk:
         big = _largest(clerk, "random")
         if big:
-            total = big["refresh"]["total_ms"]
+            refresh = big["refresh"]
             out.append(
                 (
                     f"one Clerk refresh < {REFRESH_TARGET_MS:.0f} ms at {big['size']:,} rows, "
-                    "random physical order",
-                    total < REFRESH_TARGET_MS,
-                    f"{total:.1f} ms",
+                    "random physical order (PostgreSQL's CPU time)",
+                    refresh["cpu_ms"] < REFRESH_TARGET_MS,
+                    f"{refresh['cpu_ms']:.1f} ms (client wall time {refresh['wall_ms']:.1f} ms)",
                 )
             )
-            dropdown = big["refresh"]["per_query_ms"].get(clerk["dropdown_key"])
+            dropdown = refresh["per_query_cpu_ms"].get(clerk["dropdown_key"])
             if dropdown is not None:
+                wall = refresh["per_query_wall_ms"][clerk["dropdown_key"]]
                 out.append(
                     (
-                        f"subdomain dropdown < {DROPDOWN_TARGET_MS:.0f} ms at {big['size']:,} rows",
+                        f"subdomain dropdown < {DROPDOWN_TARGET_MS:.0f} ms at {big['size']:,} rows "
+                        "(PostgreSQL's CPU time)",
                         dropdown < DROPDOWN_TARGET_MS,
-                        f"{dropdown:.2f} ms",
+                        f"{dropdown:.2f} ms (client wall time {wall:.2f} ms)",
                     )
                 )
         for run in clerk["runs"]:
@@ -114,11 +120,11 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
             rows = run["queries"]
             slower = [r for r in rows if r.get("seed") and not r["ok"]]
             missing = [r["key"] for r in rows if not r.get("seed")]
-            worst = max((r for r in rows if r.get("seed")), key=lambda r: r["ours_ms"] / r["seed_ms"])
+            worst = max((r for r in rows if r.get("seed")), key=_ratio)
             measured = (
-                "slower: " + "; ".join(f"{r['key']} {r['ours_ms'] / r['seed_ms']:.2f}x" for r in slower)
+                "slower: " + "; ".join(f"{r['key']} {_ratio(r):.2f}x" for r in slower)
                 if slower
-                else f"highest ratio {worst['key']} {worst['ours_ms'] / worst['seed_ms']:.2f}x"
+                else f"highest ratio {worst['key']} {_ratio(worst):.2f}x"
             )
             if missing:
                 measured += "; no seed baseline for " + ", ".join(missing)
@@ -180,8 +186,9 @@ def _clerk_section(clerk: dict[str, Any]) -> list[str]:
         f"### 3. The Clerk dashboard on PostgreSQL {clerk['server_version']} (jit={clerk['jit']})",
         "",
         "One refresh = every query variable, then every SQL panel, All selected, the last 24 h; timed as "
-        'a sequence, median of the rounds. "one site" = the same with one subdomain picked. Times in ms, '
-        "measured at the client (what Grafana waits for).",
+        'a sequence, median of the rounds. "one site" = the same with one subdomain picked. Times in ms: '
+        "CPU = the CPU time of the PostgreSQL backend that ran the queries (what the database spends; "
+        "judged), wall = the client's wait, which on this shared machine also measures the other jobs.",
         "",
     ]
     refresh_rows = []
@@ -193,17 +200,19 @@ def _clerk_section(clerk: dict[str, Any]) -> list[str]:
                 run["layout"],
                 f"{table['correlation']:.2f}",
                 f"{table['in_24h']:,}",
-                f"**{run['refresh']['total_ms']:.1f}**",
-                f"{run['refresh']['spread_ms'][0]:.1f}-{run['refresh']['spread_ms'][1]:.1f}",
-                f"{run['one_site']['total_ms']:.1f}",
-                f"{run['no_index']['total_ms']:.0f}" if "no_index" in run else "-",
+                f"**{run['refresh']['cpu_ms']:.1f}**",
+                f"{run['refresh']['wall_ms']:.1f}",
+                f"{run['refresh']['wall_spread_ms'][0]:.1f}-{run['refresh']['wall_spread_ms'][1]:.1f}",
+                f"{run['one_site']['cpu_ms']:.1f}",
+                f"{run['no_index']['cpu_ms']:.0f}" if "no_index" in run else "-",
                 f"{run['index_build_s']:.1f}",
                 f"{sum(run['index_bytes'].values()) / 2**20:.0f} / {table['heap_bytes'] / 2**20:.0f}",
             ]
         )
     lines += _table(
-        ["rows", "physical order", "correlation", "updated in 24 h", "refresh, indexed", "min-max",
-         "one site", "refresh, no index", "index build (s)", "index / table MiB"],
+        ["rows", "physical order", "correlation", "updated in 24 h", "refresh CPU, indexed",
+         "refresh wall", "wall min-max", "one site CPU", "refresh CPU, no index", "index build (s)",
+         "index / table MiB"],
         refresh_rows,
     )  # fmt: skip
     lines.append("")
@@ -216,15 +225,16 @@ def _clerk_section(clerk: dict[str, Any]) -> list[str]:
             "",
             "Paired rounds (the order alternating), enough per query for about "
             f"{QUERY_BUDGET_MS:.0f} ms of each side; passes when ours <= seed + "
-            f"max({RELATIVE_SLACK:.0%}, {ABSOLUTE_SLACK_MS} ms).",
+            f"max({RELATIVE_SLACK:.0%}, {ABSOLUTE_SLACK_MS} ms) in PostgreSQL's CPU time (medians; wall "
+            "time at the client shown beside).",
             "",
         ]
         rows = []
         for r in run["queries"]:
             if r.get("seed"):
                 rows.append(
-                    [r["key"], r["rounds"], _ms(r["seed_ms"]), _ms(r["ours_ms"]),
-                     f"{r['ours_ms'] / r['seed_ms']:.2f}", "yes" if r["ok"] else "**no**",
+                    [r["key"], r["rounds"], _ms(r["seed_cpu_ms"]), _ms(r["ours_cpu_ms"]), f"{_ratio(r):.2f}",
+                     "yes" if r["ok"] else "**no**", f"{_ms(r['seed_wall_ms'])} / {_ms(r['ours_wall_ms'])}",
                      ", ".join(r["scans"]), ", ".join(r["seed_scans"]), f"`{r['seed']}`"]
                 )  # fmt: skip
             else:
@@ -233,9 +243,10 @@ def _clerk_section(clerk: dict[str, Any]) -> list[str]:
                         r["key"],
                         "-",
                         "-",
-                        _ms(r["ours_ms"]),
+                        _ms(r["ours_cpu_ms"]),
                         "-",
                         "**no baseline**",
+                        "-",
                         ", ".join(r["scans"]),
                         "-",
                         "-",
@@ -245,10 +256,11 @@ def _clerk_section(clerk: dict[str, Any]) -> list[str]:
             [
                 "query",
                 "rounds",
-                "seed",
-                "ours",
+                "seed CPU",
+                "ours CPU",
                 "ours/seed",
                 "at or below",
+                "wall seed / ours",
                 "scans (ours)",
                 "scans (seed)",
                 "seed query",
@@ -335,7 +347,9 @@ def readme_figures(results: dict[str, Any]) -> str | None:
         return None
     text = (
         f"In the last run, at {big['size']:,} rows stored in random order, one refresh of the dashboard took "
-        f"{big['refresh']['total_ms']:.0f} ms with them and {big['no_index']['total_ms']:.0f} ms without"
+        f"{big['refresh']['cpu_ms']:.0f} ms of PostgreSQL's CPU time with them and "
+        f"{big['no_index']['cpu_ms']:.0f} ms without (the client waited "
+        f"{big['refresh']['wall_ms']:.0f} ms on a shared machine)"
     )
     if plan:
         by_stack = {r["stack"]: r for r in plan["rows"]}
