@@ -2,8 +2,9 @@
 
 Copy 0 is the real pack; copy i > 0 has its own team, folder, dashboard uids and titles, rule
 names, message templates and Loki derived fields, so nothing collides and the plan grows by whole
-teams. Its routes keep the real team's name: the stack file maps receiver roles for real teams. The builders are handed to the program (`tools.plan.run(..., packs=...)`); nothing of the
-program is patched.
+teams. Its routes keep the real team's name: the stack file maps receiver roles for real teams.
+The builders are handed to the program (`tools.plan.run(..., packs=...)`); nothing of the program
+is patched.
 
     python -m tools.bench.synthetic --copies 10 --stack prod --out DIR    # one scaled plan
 """
