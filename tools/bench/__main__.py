@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         if "scaling" in only:
             print("scaling ...", flush=True)
             factors = FACTORS[:-1] if args.quick else FACTORS
-            results["scaling"] = bench_scaling("prod", 1 if args.quick else 3, Path(tmp), factors)
+            results["scaling"] = bench_scaling("prod", 1 if args.quick else 5, Path(tmp), factors)
     if "clerk" in only:
         print("the Clerk dashboard on PostgreSQL ...", flush=True)
         sizes = args.rows or ([10**5] if args.quick else [10**5, 10**6])

@@ -281,7 +281,7 @@ def _clerk_section(clerk: dict[str, Any]) -> list[str]:
             f"#### Index maintenance ({writes['size']:,} rows, random order)",
             "",
             "Single-row statements as the pipeline sends them, in batches (rolled back, then VACUUM); "
-            "rows per second.",
+            "rows per second of the PostgreSQL backend's CPU time.",
             "",
         ]
         lines += _table(
