@@ -72,9 +72,16 @@ choice open, or asks for something this plan does differently:
 - The Background Jobs dashboard has the uid `background-jobs`, as the document links it
   (`/d/background-jobs`). It was `clipper-background-jobs`: Grafana keeps no redirect for a
   changed uid, so bookmarks of `/d/clipper-background-jobs` must be updated; alert links follow.
-- Alert names: the document names the background-job alerts (BackgroundJobFailing,
-  BackgroundJobCriticalFailureRate, ...); each pair is one spec with a threshold per severity here,
-  whose rules are titled "<title> (warning|critical)". The SLO alerts it only describes.
+- Alert names: the document names its nine background-job alerts (`BackgroundJobFailing`,
+  `BackgroundJobCriticalFailureRate`, `BackgroundJobNotRunning`, `BackgroundJobCriticallyStale`,
+  `BackgroundJobHighDuration`, `BackgroundJobCriticalDuration`, `BackgroundJobQueueGrowing`,
+  `BackgroundJobCriticalQueueSize`, `BackgroundJobHighItemFailureRate`): each is the title of its
+  rule (one spec's warning or critical variant), what notifications and silences show; the
+  staleness rules of a scheduled job add the job (`BackgroundJobNotRunning (clip_sync)`), since
+  Grafana wants rule titles unique in a folder, so `alertname=~"BackgroundJobNotRunning.*"` finds
+  them all. Its SLO
+  alerts are described, not named ("Availability SLO breach", ...): their titles are those
+  descriptions with the service's name.
 - Routing: Clipper has no team route of its own. Document 002 defines the organisation's severity
   routing (stack config `routing.severityReceivers`), which catches every team=clipper alert after
   the special routes; see components/routing.py.
@@ -811,6 +818,11 @@ def _staleness_alert(job: str | None) -> AlertSpec:
         dashboard_uid=JOBS_UID,
         panel_id=P_JOB_STALENESS,
         title=f"Clipper background job {job} not running" if job else "Clipper background job not running",
+        # The document's names; a job's own rules carry it too, as titles are unique in a folder.
+        titles={
+            "warning": f"BackgroundJobNotRunning ({job})" if job else "BackgroundJobNotRunning",
+            "critical": f"BackgroundJobCriticallyStale ({job})" if job else "BackgroundJobCriticallyStale",
+        },
         query=job_staleness(selector),
         comparator=">",
         thresholds={"critical": JOB_STALE_CRITICAL_S, "warning": warning},
@@ -831,6 +843,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             dashboard_uid=JOBS_UID,
             panel_id=P_FAILURE_RATE,
             title="Clipper background job failing",
+            titles={"warning": "BackgroundJobFailing", "critical": "BackgroundJobCriticalFailureRate"},
             query=job_ratio("job_execution_total", "10m"),
             comparator=">",
             thresholds={"critical": JOB_FAILURE_CRITICAL, "warning": JOB_FAILURE_WARNING},
@@ -847,6 +860,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             dashboard_uid=JOBS_UID,
             panel_id=P_DURATION_P95,
             title="Clipper background job slow",
+            titles={"warning": "BackgroundJobHighDuration", "critical": "BackgroundJobCriticalDuration"},
             query=job_p(0.95, "10m"),
             comparator=">",
             thresholds={"critical": JOB_P95_CRITICAL_S, "warning": JOB_P95_WARNING_S},
@@ -862,6 +876,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             dashboard_uid=JOBS_UID,
             panel_id=P_QUEUE_GROWTH,
             title="Clipper background job queue growing",
+            titles={"warning": "BackgroundJobQueueGrowing"},
             query=queue_growth(),
             comparator=">",
             thresholds={"warning": QUEUE_GROWTH_WARNING},
@@ -877,6 +892,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             dashboard_uid=JOBS_UID,
             panel_id=P_QUEUE_SIZE,
             title="Clipper background job queue too large",
+            titles={"critical": "BackgroundJobCriticalQueueSize"},
             query=queue_size(),
             comparator=">",
             thresholds={"critical": QUEUE_SIZE_CRITICAL},
@@ -892,6 +908,7 @@ def _job_alerts() -> tuple[AlertSpec, ...]:
             dashboard_uid=JOBS_UID,
             panel_id=P_ITEM_FAILURE,
             title="Clipper background job item failures",
+            titles={"warning": "BackgroundJobHighItemFailureRate"},
             query=job_ratio("job_items_processed_total", "10m"),
             comparator=">",
             thresholds={"warning": ITEM_FAILURE_WARNING},

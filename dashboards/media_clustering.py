@@ -48,6 +48,9 @@ open or contradicts itself:
   `MENTION_ONCALL`, and a route matched before the team's general one sends its warning to the
   `team-channel-mention` role (the stack's Slack receiver that mentions the on-call user group;
   the group id is stack config). No other alert mentions anyone.
+- Alert names: the seed describes its alert policies by metric and threshold and names none, so
+  rule titles are descriptive ("Media clustering failures", ...), with the severity appended to
+  the variants of one spec.
 """
 
 from __future__ import annotations

@@ -29,6 +29,9 @@ the seed is wrong or leaves a choice open:
 - Routing: critical -> PagerDuty on-call and Slack `#backend-monitoring`; warning -> Slack
   `#backend-monitoring`; info -> e-mail ("Email for info": the `team-email` role, the team's
   on-call list, engineering-oncall@ in the seed) and Slack `#backend-monitoring`.
+- Alert names: the seed's table describes its alerts by condition ("Mismatch rate > 0.1%", ...)
+  and names none, so rule titles are descriptive, with the severity appended to the variants of
+  one spec.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ Decisions where the seed is wrong about Grafana or leaves a choice open:
 - Routing: every severity to Slack `#upstream-alerts`; the seed names no pager rotation, so
   critical also pages the organisation's on-call (the `oncall` role), as the organisation's
   routing (seed 002) has it for a team without its own rotation.
+- Alert names: the seed names no alert (it defines none), so rule titles are this pack's own.
 """
 
 from __future__ import annotations

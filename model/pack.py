@@ -51,6 +51,9 @@ class AlertSpec:
     for_by_severity: Mapping[Severity, str] = field(default_factory=dict)
     # SQL only: the column the condition reads (Grafana turns other columns into labels).
     value_column: str | None = None
+    # Per-severity rule titles where a document names each variant itself (e.g. a warning and a
+    # critical alert with names of their own); otherwise `title`, with the severity when several.
+    titles: Mapping[Severity, str] = field(default_factory=dict)
     # Prometheus only: extra instant-query fields (legend etc.) are not needed for alerting.
 
     def rule_uid(self, severity: Severity) -> str:
@@ -59,6 +62,9 @@ class AlertSpec:
         return f"{self.name.replace('_', '-')}-{suffix}"[:40]
 
     def rule_title(self, severity: Severity) -> str:
+        """The rule's title: Grafana's `alertname`, what notifications and silences show."""
+        if severity in self.titles:
+            return self.titles[severity]
         return self.title if len(self.thresholds) == 1 else f"{self.title} ({severity})"
 
     def for_duration(self, severity: Severity) -> str:
