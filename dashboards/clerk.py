@@ -6,15 +6,16 @@ Grafana or leaves a choice open:
 - Time: SQL uses the PostgreSQL data source's macros (`$__timeFilter(col)`, `$__timeTo()`,
   `$__timeGroupAlias(col, 1h)`) instead of `NOW() - INTERVAL '$__range'`. `$__range` is not a SQL
   macro, and NOW()-based windows ignore the picked end time, so a range in the past showed the
-  wrong rows. "Stuck" is measured against the end of the range (`$__timeTo()`), so a past range
-  shows what was stuck then.
-- Stuck: not completed (the `<>` comparison also drops sites that never started, NULL stage) and
-  idle for more than `STUCK_AFTER` before the range end. The cut-off is computed on the literal
-  (`updated_at < $__timeTo()::timestamptz - INTERVAL ...`), never on the column, so the bare column
-  meets a constant and the partial index reads the stuck entries only (arithmetic on the column
-  made PostgreSQL read every unfinished site of the range). The stuck alert's
-  relative range is exactly `STUCK_AFTER` long, so it compares the bare column with the range start
-  instead: the same cut-off, and a range condition the partial index reads in stuck entries only.
+  wrong rows. "Stuck" is measured against the end of the range (`$__timeTo()`).
+- Stuck: one definition (`STUCK`) for the Stuck Sites stat, the list of stuck sites and the alert
+  `clerk_stuck_sites_critical`: not completed (`<>` also drops sites that never started, NULL
+  stage) and idle for more than `STUCK_AFTER` before the end of the range, however long ago it
+  stalled. The panel has no lower bound either, so it shows what pages: with the seed's
+  "updated inside the range" a site stuck for 30 h read 0 (green) on the default 24 h view while
+  the alert paged for it. The cut-off is computed on the literal
+  (`updated_at < $__timeTo()::timestamptz - INTERVAL ...`), never on the column, so the partial
+  index reads the stuck entries only. For a `timestamp` (without time zone) column PostgreSQL reads
+  the column in the session's time zone, which Grafana expects to be UTC (tested with both types).
 - Refresh: Grafana has one refresh per dashboard, not one per panel; 1m, the seed's fastest
   metric panel and the alert evaluation interval. The Loki panels are on-demand in the seed;
   live tail in Explore covers that.
@@ -23,27 +24,45 @@ Grafana or leaves a choice open:
   "completed", so that panel ignores it. Both have the custom all value `.*`: without one Grafana
   sends All as every option (36k quoted subdomains per panel at 10^6 sites, a 36k-way regex in
   Loki). SQL reads the selection through `${var:regex}` (see `selected`), so All is no condition
-  at all, and Loki's `=~` takes the same `.*`, which also keeps log lines that lack the field (an
-  error outside any stage): the list of options used to drop them. As All no longer stands for
-  the option list, the `subdomain` dropdown lists what one debugs: the unfinished sites last
-  updated in the range (the stuck among them), read from the small partial index; any other site
-  can be typed in or reached from a log line's link. It refreshes on time range change, which
-  includes dashboard load. `run_id` is used only by Loki; All is `.*` there too.
+  at all, and Loki's `=~` takes the same `.*`, which also keeps log lines that lack the field.
+  The `subdomain` dropdown lists the seed's variable query, the sites updated in the range (so a
+  completed site's run can be traced), and every site stuck at the range's end (so each site the
+  Stuck Sites stat counts can be picked); two index-only scans, no ORDER BY (Grafana sorts the
+  options). It refreshes on time range change, which includes dashboard load.
+- Run (`run_id`): the seed's `label_values({job="clerk", subdomain=~"$subdomain"}, run_id)` lists
+  nothing: `job` is the only stream label, `run_id` a field of the JSON line. Grafana 11.6's Loki
+  variable editor offers label names and label values only (LokiVariableQueryType), both answered
+  by Loki's label API, which accepts a bare stream selector and refuses a pipeline ("only label
+  matchers is supported"), so no Loki variable query of 11.6 can list a parsed field, and the
+  `sites` table has no run id. The runs are listed where a parsed field can be read: Pipeline Run
+  Trace shows every run of the selected sites (with Run at `.*`), grouped by run, and its Run
+  column links to this dashboard with `var-run_id` set; log lines link the same way (derived
+  fields). The variable is a text box holding that run (`.*`, every run, by default), so a value
+  arriving by link or typed is kept (a dropdown with no options falls back to All).
 - Series names: the failure-rate query returns one long result (time, metric, value) ordered by
   time; Grafana names each series exactly after the `metric` column, which lets per-stage colour
   overrides match. Completions fill empty hours with NULL, shown as gaps (worker downtime).
+- State words: the Stuck Sites stat and the Health Score gauge show the layout's words (HEALTHY,
+  WARNING, CRITICAL; HEALTHY, DEGRADED, UNHEALTHY) beside the number, in their threshold colours:
+  a value mapping replaces the number it maps, so the value is duplicated as a "State" field
+  (calculateField) and the mappings are cleared on the number itself.
 - Alerts have no time picker; Grafana expands the same macros over the rule's relative range
-  (`lookback`), so alert and panel share one SQL definition and tests pin "now". The stuck alert
-  counts every stuck site however long ago it stalled (the seed's alert has no lower bound): a site
-  stuck for days must keep paging, not resolve itself when it leaves a 24h window. Its range is the
-  last `STUCK_AFTER` and its cut-off that range's start (see Stuck above). Health uses the
-  seed's 24h of started sites, OCR failure rate the last hour.
+  (`lookback`), so alert and panel share one SQL definition and tests pin "now". Rule titles are
+  the seed's alert names (`clerk_stuck_sites_critical`, `clerk_health_degraded`,
+  `clerk_ocr_failures_high`), what notifications and silences show; the specs keep their names,
+  so rule uids are unchanged. Health uses the seed's 24h of started sites, OCR failure rate the
+  last hour.
 - Loki: every query has a line filter before `| json`, so Loki only parses candidate lines.
-  Recent Errors and Run Trace are tables of parsed fields (extracted from the log labels); Recent
-  Errors follows the picked range rather than a fixed last hour, so a past incident can be read.
-- Left out, not expressible in Grafana: a count stat cannot fill the subdomain variable with the
-  sites it counts (the pie's slices do link to a stage filter), and the trace table cannot compute
-  durations between consecutive lines.
+  Recent Errors and Run Trace are tables of parsed fields (extracted from the log labels); a
+  column exists only when a line of the result has that field, so Job ID is absent when no line
+  carries one. Recent Errors keeps the raw line as a JSON-view column (inspect shows it whole, the
+  seed's "click row -> expands JSON") and follows the picked range rather than a fixed last hour,
+  so a past incident can be read.
+- Stuck sites list: the seed's "click stuck sites -> populate subdomain variable" cannot be a click
+  on a count; a table lists the stuck sites (subdomain, stage, idle for, last update) and each
+  row links to this dashboard with `var-subdomain` set and the same time range.
+- Left out, not expressible in Grafana: the trace table cannot compute durations between
+  consecutive lines (stage changes show as the Stage column's colour blocks instead).
 """
 
 from __future__ import annotations
@@ -82,6 +101,7 @@ DASHBOARD_UID = "clerk-pipeline"
 ROW_HEALTH, PANEL_STUCK, PANEL_HEALTH, PANEL_STAGES = 1, 2, 3, 4
 ROW_TRENDS, PANEL_COMPLETIONS, PANEL_FAILURE_RATE, PANEL_TIME_IN_STAGE = 5, 6, 7, 8
 ROW_DEBUG, PANEL_ERRORS, PANEL_LOG_SEARCH, PANEL_TRACE = 9, 10, 11, 12
+PANEL_STUCK_LIST = 13
 
 # One set of numbers drives panel colours and alert conditions, so they cannot drift apart.
 STUCK_AFTER_HOURS = 2  # idle time after which an unfinished site counts as stuck
@@ -90,6 +110,17 @@ STUCK_WARNING_FROM = 5  # stat turns yellow
 STUCK_CRITICAL_ABOVE = 10  # page; stat red from the next whole site
 HEALTH_DEGRADED_BELOW = 85.0  # percent; warn, gauge red below
 HEALTH_HEALTHY_FROM = 95.0  # percent; gauge green
+# The layout's state words, one per colour step of the two panels (lower bound, word, colour).
+STUCK_STATES = (
+    (None, "HEALTHY", "green"),
+    (STUCK_WARNING_FROM, "WARNING", "yellow"),
+    (STUCK_CRITICAL_ABOVE + 1, "CRITICAL", "red"),
+)
+HEALTH_STATES = (
+    (None, "UNHEALTHY", "red"),
+    (HEALTH_DEGRADED_BELOW, "DEGRADED", "yellow"),
+    (HEALTH_HEALTHY_FROM, "HEALTHY", "green"),
+)
 OCR_FAILURE_ABOVE = 20.0  # percent of OCR jobs failed in the last hour
 
 STAGES = ("fetch", "ocr", "compilation", "extraction", "deploy", "completed")
@@ -121,9 +152,11 @@ def selected(column: str, variable: str) -> str:
 IN_SUBDOMAIN = selected("subdomain", "subdomain")
 IN_RANGE = "$__timeFilter(updated_at)"
 UNFINISHED = "current_stage <> 'completed'"
-STUCK = f"{UNFINISHED}\n  AND updated_at < $__timeTo()::timestamptz - INTERVAL '{STUCK_AFTER}'"
-# For the alert, evaluated over the last STUCK_AFTER: its range start is the cut-off itself.
-STUCK_AT_RANGE_START = f"{UNFINISHED}\n  AND updated_at < $__timeFrom()"
+# The moment before which an unfinished site's last update makes it stuck: a constant, so the bare
+# column meets it and the partial index on unfinished sites reads the stuck entries only.
+STUCK_CUTOFF = f"$__timeTo()::timestamptz - INTERVAL '{STUCK_AFTER}'"
+# The one definition of a stuck site: the stat, the list and the alert all read it.
+STUCK = f"{UNFINISHED}\n  AND updated_at < {STUCK_CUTOFF}"
 
 # Loki: a line filter first, then the parser; variables match parsed fields as regexes.
 LOGS = '{job="clerk"}'
@@ -160,9 +193,24 @@ def _failure_rate(total: str, failed: str) -> str:
     return f"ROUND(100.0 * SUM({failed}) / NULLIF(SUM({total}), 0), 1)"
 
 
-def stuck_sql(*filters: str, stuck: str = STUCK) -> str:
-    """Sites idle for more than STUCK_AFTER before the end of the time range."""
-    return _where("SELECT COUNT(*) AS stuck_count\nFROM sites", stuck, *filters)
+def stuck_sql(*filters: str) -> str:
+    """How many sites are stuck at the end of the time range (`filters`: the panel's selection)."""
+    return _where("SELECT COUNT(*) AS stuck_count\nFROM sites", STUCK, *filters)
+
+
+# The stuck sites themselves, longest idle first: what the count counts, one row per site.
+STUCK_SITES_LIMIT = 500
+STUCK_SITES_SQL = (
+    _where(
+        "SELECT subdomain, current_stage AS stage,\n"
+        "       date_part('epoch', $__timeTo()::timestamptz - updated_at) AS idle_for,\n"
+        "       updated_at AS last_update\n"
+        "FROM sites",
+        STUCK,
+        IN_SUBDOMAIN,
+    )
+    + f"\nORDER BY updated_at, subdomain\nLIMIT {STUCK_SITES_LIMIT}"
+)
 
 
 def health_sql(*filters: str) -> str:
@@ -170,7 +218,7 @@ def health_sql(*filters: str) -> str:
     head = (
         "SELECT ROUND(100.0 * COUNT(*) FILTER (\n"
         "    WHERE current_stage = 'completed'\n"
-        f"       OR updated_at + INTERVAL '{STUCK_AFTER}' >= $__timeTo()\n"
+        f"       OR updated_at >= {STUCK_CUTOFF}\n"
         ") / NULLIF(COUNT(*), 0), 1) AS health_score\n"
         "FROM sites"
     )
@@ -238,11 +286,13 @@ TIME_IN_STAGE_SQL = (
     + "\nGROUP BY current_stage\nORDER BY avg_hours DESC, stage"
 )
 
-# What one debugs: unfinished sites last updated in the range (every site the Stuck panel counts is
-# among them), at most a few thousand, read from the partial index the README recommends.
+# The seed's dropdown (sites updated in the range) and every site stuck at the range's end, which
+# the Stuck Sites stat counts however long ago it stalled. Each part is an index-only scan of its
+# index (docs/benchmarks.md); UNION removes duplicates, and Grafana sorts the options itself.
 SUBDOMAINS_SQL = (
-    _where("SELECT DISTINCT subdomain\nFROM sites", "current_stage <> 'completed'", IN_RANGE)
-    + "\nORDER BY subdomain"
+    _where("SELECT subdomain\nFROM sites", IN_RANGE)
+    + "\nUNION\n"
+    + _where("SELECT subdomain\nFROM sites", STUCK)
 )
 
 OCR_FAILURE_SQL = _where(
@@ -263,6 +313,39 @@ def _stage_mapping() -> dm.ValueMap:
     )
 
 
+def state_mappings(states, resolution: float) -> list[dm.RangeMap]:
+    """The layout's state words as range mappings, one per colour step.
+
+    `states` are (lower bound or None, word, colour) in ascending order; each range ends one
+    `resolution` (the value's precision) below the next step, so no value matches two words.
+    """
+    mappings = []
+    for i, (lower, word, color) in enumerate(states):
+        upper = states[i + 1][0] - resolution if i + 1 < len(states) else None
+        result = dm.ValueMappingResult(text=word, color=color, index=i)
+        mappings.append(
+            dm.RangeMap(options=dm.DashboardRangeMapOptions(from_val=lower, to=upper, result=result))
+        )
+    return mappings
+
+
+STATE = "State"  # the duplicated value field the state words are shown for
+
+
+def with_state(panel, value_field: str, states, resolution: float):
+    """`value_field` shown twice: as the number, and as its state word (both in the step's colour)."""
+    return (
+        panel.with_transformation(
+            transform(
+                "calculateField",
+                {"mode": "reduceRow", "reduce": {"reducer": "sum", "include": [value_field]}, "alias": STATE},
+            )
+        )
+        .mappings(state_mappings(states, resolution))
+        .override_by_name(value_field, [dm.DynamicConfigValue(id_val="mappings", value=[])])
+    )
+
+
 def _log_table(fields: dict[str, str]) -> list[dm.DataTransformerConfig]:
     """Columns from parsed log fields: `| json` puts them in the labels of each line."""
     return [
@@ -279,26 +362,74 @@ def _log_table(fields: dict[str, str]) -> list[dm.DataTransformerConfig]:
 
 
 # --- At-a-glance health ---
+def _stuck_thresholds() -> dash.ThresholdsConfig:
+    return thresholds(STUCK_STATES[0][2], [(lower, color) for lower, _, color in STUCK_STATES[1:]])
+
+
 def stuck_sites(ctx: PackContext) -> stat.Panel:
-    return (
+    panel = (
         default_stat(
             PANEL_STUCK,
             "Stuck Sites",
-            f"Unfinished sites last updated in the time range and idle for more than {STUCK_AFTER} "
-            f"before its end. Pages above {STUCK_CRITICAL_ABOVE}. Pick the sites' subdomains and read "
-            "Recent Errors below.",
+            f"Unfinished sites idle for more than {STUCK_AFTER} at the end of the time range, however "
+            f"long ago they stalled: the count the alert pages on above {STUCK_CRITICAL_ABOVE}. "
+            "Stuck Site List below names them.",
         )
-        .with_target(sql(ctx, stuck_sql(IN_RANGE, IN_SUBDOMAIN)))
+        .with_target(sql(ctx, stuck_sql(IN_SUBDOMAIN)))
         .unit("none")
         .decimals(0)
-        .thresholds(thresholds("green", [(STUCK_WARNING_FROM, "yellow"), (STUCK_CRITICAL_ABOVE + 1, "red")]))
+        .thresholds(_stuck_thresholds())
         .color_mode(cm.BigValueColorMode.BACKGROUND)
         .graph_mode(cm.BigValueGraphMode.NONE)
+        .orientation(cm.VizOrientation.HORIZONTAL)
+    )
+    return with_state(panel, "stuck_count", STUCK_STATES, resolution=1)
+
+
+def stuck_site_list(ctx: PackContext) -> table.Panel:
+    return (
+        default_table(
+            PANEL_STUCK_LIST,
+            "Stuck Site List",
+            "The sites Stuck Sites counts, longest idle first. Click a row to filter the dashboard to "
+            "that site (runbook step 2), then read Recent Errors.",
+            span=FULL_WIDTH,
+            height=8,
+        )
+        .with_target(sql(ctx, STUCK_SITES_SQL))
+        .data_links(
+            [
+                dash.DashboardLink("Filter the dashboard to this site").url(
+                    f"/d/{DASHBOARD_UID}?${{__url_time_range}}"
+                    "&var-subdomain=${__data.fields.subdomain:percentencode}"
+                )
+            ]
+        )
+        .override_by_name("subdomain", [_display_name("Subdomain")])
+        .override_by_name(
+            "stage",
+            [
+                _display_name("Stage"),
+                dm.DynamicConfigValue(id_val="mappings", value=[_stage_mapping()]),
+                dm.DynamicConfigValue(id_val="custom.cellOptions", value=cm.TableColorTextCellOptions()),
+            ],
+        )
+        .override_by_name(
+            "idle_for", [_display_name("Idle for"), dm.DynamicConfigValue(id_val="unit", value="dtdurations")]
+        )
+        .override_by_name(
+            "last_update",
+            [_display_name("Last update"), dm.DynamicConfigValue(id_val="unit", value="dateTimeAsIso")],
+        )
     )
 
 
+def _display_name(name: str) -> dm.DynamicConfigValue:
+    return dm.DynamicConfigValue(id_val="displayName", value=name)
+
+
 def health_score(ctx: PackContext) -> gauge.Panel:
-    return (
+    panel = (
         default_gauge(
             PANEL_HEALTH,
             "Health Score",
@@ -309,8 +440,11 @@ def health_score(ctx: PackContext) -> gauge.Panel:
         .unit("percent")
         .decimals(1)
         .max(100)
-        .thresholds(thresholds("red", [(HEALTH_DEGRADED_BELOW, "yellow"), (HEALTH_HEALTHY_FROM, "green")]))
+        .thresholds(
+            thresholds(HEALTH_STATES[0][2], [(lower, color) for lower, _, color in HEALTH_STATES[1:]])
+        )
     )
+    return with_state(panel, "health_score", HEALTH_STATES, resolution=0.1)
 
 
 def stage_distribution(ctx: PackContext) -> piechart.Panel:
@@ -404,12 +538,16 @@ def avg_time_in_stage(ctx: PackContext) -> barchart.Panel:
 
 
 # --- Debugging ---
+LOG_LINE = "Log line"  # the raw JSON line of a Loki result (its `Line` field)
+
+
 def recent_errors(ctx: PackContext) -> table.Panel:
     return (
         default_table(
             PANEL_ERRORS,
             "Recent Errors",
-            "The 50 newest error and warning lines of the time range for the selected sites and stages.",
+            "The 50 newest error and warning lines of the time range for the selected sites and "
+            "stages. Inspect a Log line cell for the whole JSON line.",
             span=FULL_WIDTH,
             height=9,
         )
@@ -422,10 +560,18 @@ def recent_errors(ctx: PackContext) -> table.Panel:
                     "stage": "Stage",
                     "message": "Message",
                     "job_id": "Job ID",
+                    "Line": LOG_LINE,
                 }
             )
         )
         .sort_by([common_builders.TableSortByFieldState().display_name("Time").desc(True)])
+        .override_by_name(
+            LOG_LINE,
+            [
+                dm.DynamicConfigValue(id_val="custom.cellOptions", value=cm.TableJsonViewCellOptions()),
+                dm.DynamicConfigValue(id_val="custom.inspect", value=True),
+            ],
+        )
     )
 
 
@@ -452,29 +598,51 @@ def run_trace(ctx: PackContext) -> table.Panel:
         default_table(
             PANEL_TRACE,
             "Pipeline Run Trace",
-            "One run's progression through fetch, ocr, compilation, extraction and deploy, "
-            "oldest first. Pick the run in the Run variable.",
+            "The runs of the selected sites, each run's lines together and oldest first through fetch, "
+            "ocr, compilation, extraction and deploy; a change of colour in Stage is a stage change. "
+            "Click a Run to trace that run alone.",
             span=FULL_WIDTH,
             height=10,
         )
         .with_target(loki(ctx, LOG_TRACE).direction(loki_models.LokiQueryDirection.FORWARD))
         .transformations(
-            _log_table(
-                {
-                    "Time": "Time",
-                    "stage": "Stage",
-                    "message": "Message",
-                    "job_id": "Job ID",
-                    "run_id": "Run",
-                }
-            )
+            [
+                *_log_table(
+                    {
+                        "run_id": "Run",
+                        "Time": "Time",
+                        "stage": "Stage",
+                        "message": "Message",
+                        "job_id": "Job ID",
+                    }
+                ),
+                # Lines arrive oldest first; Grafana's sort is stable, so sorting by run groups each
+                # run's lines and keeps them in time order (the transformation sorts by one field).
+                transform("sortBy", {"fields": {}, "sort": [{"field": "Run", "desc": True}]}),
+            ]
         )
-        .sort_by([common_builders.TableSortByFieldState().display_name("Time").desc(False)])
         .override_by_name(
             "Stage",
             [
                 dm.DynamicConfigValue(id_val="mappings", value=[_stage_mapping()]),
-                dm.DynamicConfigValue(id_val="custom.cellOptions", value=cm.TableColorTextCellOptions()),
+                dm.DynamicConfigValue(
+                    id_val="custom.cellOptions", value=cm.TableColoredBackgroundCellOptions()
+                ),
+            ],
+        )
+        .override_by_name(
+            "Run",
+            [
+                dm.DynamicConfigValue(
+                    id_val="links",
+                    value=[
+                        {
+                            "title": "Trace this run",
+                            "url": f"/d/{DASHBOARD_UID}?${{__url_time_range}}&${{subdomain:queryparam}}"
+                            "&var-run_id=${__data.fields.run_id:percentencode}",
+                        }
+                    ],
+                )
             ],
         )
     )
@@ -484,7 +652,7 @@ def _variables(ctx: PackContext) -> list:
     subdomain = include_all(
         dash.QueryVariable("subdomain")
         .label("Subdomain")
-        .description("Unfinished sites last updated in the time range; type any other.")
+        .description("Sites updated in the time range and sites stuck at its end; type any other.")
         .datasource(ds_ref(ctx, "postgres"))
         .query(SUBDOMAINS_SQL)
         .allow_custom_value(True)
@@ -492,15 +660,15 @@ def _variables(ctx: PackContext) -> list:
         .sort(dm.VariableSort.ALPHABETICAL_ASC)
     )
     stage = include_all(dash.CustomVariable("stage").label("Stage").values(",".join(STAGES)))
-    run_id = include_all(
-        dash.QueryVariable("run_id")
+    run_id = (
+        dash.TextBoxVariable("run_id")
         .label("Run")
-        .description("Pipeline runs of the selected sites in the time range, newest first.")
-        .datasource(ds_ref(ctx, "loki"))
-        .query('label_values({job="clerk", subdomain=~"$subdomain"}, run_id)')
-        .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
-        .sort(dm.VariableSort.ALPHABETICAL_DESC),
-        multi=False,
+        .description(
+            "One pipeline run, set by a click on a Run in Pipeline Run Trace or on a log line's run_id; "
+            ".* for every run of the selected sites."
+        )
+        .default_value(ALL)
+        .current(dm.VariableOption(selected=True, text=ALL, value=ALL))
     )
     return [subdomain, stage, run_id]
 
@@ -514,7 +682,7 @@ def _dashboard(ctx: PackContext) -> dash.Dashboard:
         "now-24h",
     ).variables(_variables(ctx))
     rows = (
-        (ROW_HEALTH, "At-a-glance health", (stuck_sites, health_score, stage_distribution)),
+        (ROW_HEALTH, "At-a-glance health", (stuck_sites, health_score, stage_distribution, stuck_site_list)),
         (ROW_TRENDS, "Trends", (completions_per_hour, failure_rate_by_stage, avg_time_in_stage)),
         (ROW_DEBUG, "Debugging", (recent_errors, log_search, run_trace)),
     )
@@ -535,8 +703,8 @@ alert = alert_factory(
 ALERTS = (
     alert(
         name="clerk_stuck_sites",
-        title="Clerk stuck sites",
-        query=stuck_sql(stuck=STUCK_AT_RANGE_START),
+        title="clerk_stuck_sites_critical",
+        query=stuck_sql(),
         value_column="stuck_count",
         comparator=">",
         thresholds={"critical": STUCK_CRITICAL_ABOVE},
@@ -545,7 +713,7 @@ ALERTS = (
         summary="Clerk Pipeline Alert: Stuck Sites Critical",
         description=(
             f"{{{{ $values.B.Value }}}} sites have been stuck for more than {STUCK_AFTER} "
-            f"(threshold: {STUCK_CRITICAL_ABOVE}). Pick their subdomains on the dashboard and read "
+            f"(threshold: {STUCK_CRITICAL_ABOVE}). Stuck Site List names them; click one and read "
             "Recent Errors; if recoverable, run `clerk reconcile-pipeline`."
         ),
         runbook_anchor="stuck-sites",
@@ -553,7 +721,7 @@ ALERTS = (
     ),
     alert(
         name="clerk_health_degraded",
-        title="Clerk pipeline health degraded",
+        title="clerk_health_degraded",
         query=health_sql(),
         value_column="health_score",
         comparator="<",
@@ -571,7 +739,7 @@ ALERTS = (
     ),
     alert(
         name="clerk_ocr_failures_high",
-        title="Clerk OCR failure rate high",
+        title="clerk_ocr_failures_high",
         query=OCR_FAILURE_SQL,
         value_column="failure_rate",
         comparator=">",

@@ -41,6 +41,7 @@ pytest_plugins = ["tools.engines.postgres"]
 
 SQL_PANELS = {
     "Stuck Sites",
+    "Stuck Site List",
     "Health Score",
     "Stage Distribution",
     "Completions per Hour",
@@ -127,8 +128,12 @@ def variable_model(model, name: str) -> dict:
 
 
 def subdomain_options(db, model, time_range) -> list[str]:
-    """What the subdomain dropdown offers: its own query over the range, as Grafana runs it."""
-    return [row[0] for row in execute(db, render(variable_model(model, "subdomain")["query"], *time_range))]
+    """What the subdomain dropdown offers: its own query over the range, as Grafana runs it, in the
+    variable's sort (alphabetical: Grafana sorts the options)."""
+    model_variable = variable_model(model, "subdomain")
+    assert model_variable["sort"] == 1  # alphabetical, ascending
+    rows = execute(db, render(model_variable["query"], *time_range))
+    return sorted(row[0] for row in rows)
 
 
 def variables(db, model, time_range, subdomain=ALL, stage=ALL) -> list[Variable]:
@@ -196,15 +201,23 @@ def test_panel_query_runs_for_any_selection(seeded, model, title, selection):
 # --- the subdomain variable ------------------------------------------------------------------------
 
 
-def test_subdomain_dropdown_lists_the_unfinished_sites_updated_in_the_range(seeded, model):
+def test_subdomain_dropdown_lists_the_sites_updated_in_the_range_and_the_stuck(seeded, model):
+    """The seed's variable query (sites updated in the range, completed ones too: a completed site's
+    run is traced) with Grafana's time macros, plus every site stuck at the range's end."""
     assert subdomain_options(seeded, model, TODAY) == [ALPHA, BETA, OHARE]
-    assert subdomain_options(seeded, model, YESTERDAY) == [ALPHA]  # the two ocr sites idle since
-    # Gamma only ever completed: not offered, but All still counts it, and it can be typed in.
+    # Yesterday: the two ocr sites and the completed beta site; the 06:00 ocr site is also stuck.
+    assert subdomain_options(seeded, model, YESTERDAY) == [ALPHA, BETA]
+    # Gamma completed days ago: offered for the range it was updated in, and nowhere else.
     days_ago = (NOW - timedelta(hours=101), NOW - timedelta(hours=99))
-    assert subdomain_options(seeded, model, days_ago) == []
-    assert run_panel(seeded, model, "Stage Distribution", days_ago) == [("completed", 1)]
+    assert subdomain_options(seeded, model, days_ago) == [GAMMA]
+    assert GAMMA not in subdomain_options(seeded, model, TODAY)
     assert run_panel(seeded, model, "Stage Distribution", days_ago, subdomain=[GAMMA]) == [("completed", 1)]
     assert run_panel(seeded, model, "Stage Distribution", days_ago, subdomain=[ALPHA]) == []
+
+
+def test_subdomain_dropdown_offers_a_site_stuck_since_before_the_range(db, model):
+    load(db, (Site(ALPHA, "ocr", 40, 30), Site(BETA, "completed", 40, 30)))
+    assert subdomain_options(db, model, TODAY) == [ALPHA]
 
 
 @pytest.mark.parametrize("time_range", [TODAY, YESTERDAY], ids=["today", "yesterday"])
@@ -220,8 +233,11 @@ def test_every_stuck_site_is_offered(seeded, model, time_range):
 def test_all_is_sent_as_match_anything_not_as_the_option_list(model):
     """Without a custom all value Grafana sends All as every option: at 10^6 sites, 36k quoted
     subdomains in every SQL panel and a 36k-way regex in every Loki query."""
-    for name in ("subdomain", "stage", "run_id"):
+    for name in ("subdomain", "stage"):
         assert variable_model(model, name)["allValue"] == ".*"
+    # Run is a text box (see the pack's docstring): every run is the same `.*`, its default.
+    run_id = variable_model(model, "run_id")
+    assert (run_id["type"], run_id["query"], run_id["current"]["value"]) == ("textbox", ".*", ".*")
     assert variable_model(model, "subdomain")["allowCustomValue"] is True
     all_selected = [
         Variable.from_model(variable_model(model, "subdomain"), ALL, ["x"] * 1000),
@@ -255,11 +271,29 @@ def test_a_typed_subdomain_cannot_change_the_query(seeded, model, hostile):
 
 
 def test_stuck_sites(seeded, model):
-    # ocr (idle 3h), compilation (5h), extraction (2.5h); not the fetch site idle exactly 2h,
-    # not the site without a stage, not yesterday's.
-    assert run_panel(seeded, model, "Stuck Sites") == [(3,)]
-    assert run_panel(seeded, model, "Stuck Sites", subdomain=[ALPHA]) == [(1,)]
-    assert run_panel(seeded, model, "Stuck Sites", subdomain=[ALPHA, OHARE]) == [(2,)]
+    # ocr (idle 3h), compilation (5h), extraction (2.5h) and yesterday's two ocr sites (30h, 25h):
+    # not the fetch site idle exactly 2h, not the site without a stage.
+    assert run_panel(seeded, model, "Stuck Sites") == [(5,)]
+    assert run_panel(seeded, model, "Stuck Sites", subdomain=[ALPHA]) == [(3,)]
+    assert run_panel(seeded, model, "Stuck Sites", subdomain=[ALPHA, OHARE]) == [(4,)]
+
+
+def test_stuck_site_list_names_the_sites_the_stat_counts(seeded, model):
+    """Subdomain, stage, idle for (seconds, shown as a duration) and last update, longest idle first."""
+    assert run_panel(seeded, model, "Stuck Site List") == [
+        (ALPHA, "ocr", 30 * 3600.0, at("2026-01-18T06:00")),
+        (ALPHA, "ocr", 25 * 3600.0, at("2026-01-18T11:00")),
+        (BETA, "compilation", 5 * 3600.0, at("2026-01-19T07:00")),
+        (ALPHA, "ocr", 3 * 3600.0, at("2026-01-19T09:00")),
+        (OHARE, "extraction", 2.5 * 3600.0, at("2026-01-19T09:30")),
+    ]
+    assert run_panel(seeded, model, "Stuck Site List", subdomain=[OHARE]) == [
+        (OHARE, "extraction", 2.5 * 3600.0, at("2026-01-19T09:30"))
+    ]
+    # At the end of yesterday's range only the 06:00 ocr site had been idle for 2 hours.
+    assert run_panel(seeded, model, "Stuck Site List", YESTERDAY) == [
+        (ALPHA, "ocr", 6 * 3600.0, at("2026-01-18T06:00"))
+    ]
 
 
 def test_health_score(seeded, model):
@@ -374,6 +408,7 @@ def test_past_range_shows_the_rows_of_that_range(seeded, model):
 def test_alerts_on_the_seeded_data(seeded, pack, model):
     # The stuck alert has no lower bound: yesterday's two stalled sites still count.
     assert evaluate(seeded, alert(pack, "clerk_stuck_sites")) == (5, False)
+    assert run_panel(seeded, model, "Stuck Sites") == [(5,)]  # the stat counts the same sites
     # Health: the alert's 24h window is the panel's default view.
     assert evaluate(seeded, alert(pack, "clerk_health_degraded")) == (71.4, True)
     assert run_panel(seeded, model, "Health Score") == [(71.4,)]
@@ -390,3 +425,59 @@ def test_sql_alert_threshold(db, pack, name, case):
     """Each SQL alert on both sides of its threshold (tests/clerk_sites.py, keyed by alert name)."""
     load(db, case.sites)
     assert evaluate(db, alert(pack, name)) == (case.value, case.fires)
+
+
+# --- the page and the dashboard agree ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["timestamptz", "timestamp"])
+def any_time_type(request, postgres_server: PostgresServer) -> Iterator[psycopg.Connection]:
+    """A `sites` table whose time columns are `timestamptz` or `timestamp` (without time zone, read
+    as UTC as Grafana expects; the session is UTC)."""
+    name = f"clerk_sql_{request.param}"
+    postgres_server.create_database(name)
+    with postgres_server.connect(name) as conn:
+        conn.execute(SITES_SCHEMA.replace("timestamptz", request.param))
+        (column_type,) = conn.execute(
+            "SELECT data_type FROM information_schema.columns"
+            " WHERE table_name = 'sites' AND column_name = 'updated_at'"
+        ).fetchone()
+        assert column_type.startswith(request.param.replace("tz", " with time zone"))
+        yield conn
+
+
+def test_stat_and_alert_share_one_definition_of_stuck(pack, model):
+    (target,) = panel(model, "Stuck Sites")["targets"]
+    assert target["rawSql"] == clerk.stuck_sql(clerk.IN_SUBDOMAIN)
+    assert alert(pack, "clerk_stuck_sites").query == clerk.stuck_sql()
+    (listed,) = panel(model, "Stuck Site List")["targets"]
+    assert clerk.STUCK in target["rawSql"] and clerk.STUCK in listed["rawSql"]
+    # sargable: the bare column meets a constant, so the partial index reads the stuck entries only
+    assert "updated_at < $__timeTo()::timestamptz - INTERVAL '2 hours'" in clerk.STUCK
+
+
+def test_sites_stuck_longer_than_the_range_page_and_show(any_time_type, pack, model):
+    """12 sites idle for 30 h: the alert pages, and the stat on the default 24 h range says the same."""
+    db = any_time_type
+    idle = tuple(Site(f"idle-{i}.civic.band", "ocr", 40, 30) for i in range(12))
+    load(db, idle + (Site(BETA, "ocr", 3, 1), Site(GAMMA, "completed", 40, 30)))
+    assert model["time"] == {"from": "now-24h", "to": "now"}  # TODAY ends at the pinned NOW
+    assert evaluate(db, alert(pack, "clerk_stuck_sites")) == (12, True)
+    assert run_panel(db, model, "Stuck Sites", TODAY) == [(12,)]
+    listed = run_panel(db, model, "Stuck Site List", TODAY)
+    assert sorted(row[0] for row in listed) == sorted(site.subdomain for site in idle)
+    assert {row[2] for row in listed} == {30 * 3600.0}
+    assert set(subdomain_options(db, model, TODAY)) >= {site.subdomain for site in idle}
+    # Health: the 12 were started before the 24 h window; only the moving site counts.
+    assert run_panel(db, model, "Health Score", TODAY) == [(100.0,)]
+
+
+def test_stuck_site_list_link_reads_a_column_of_its_rows(seeded, model):
+    """The row link's `${__data.fields.subdomain}` names a column the query really returns."""
+    listed = panel(model, "Stuck Site List")
+    (link,) = listed["fieldConfig"]["defaults"]["links"]
+    (target,) = listed["targets"]
+    cursor = seeded.execute(render(target["rawSql"], *TODAY, variables(seeded, model, TODAY)))
+    columns = [c.name for c in cursor.description]
+    assert columns == ["subdomain", "stage", "idle_for", "last_update"]
+    assert "${__data.fields.subdomain:percentencode}" in link["url"]
