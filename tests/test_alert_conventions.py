@@ -264,3 +264,37 @@ def test_panel_link_check_catches_a_missing_panel(monkeypatch):
     monkeypatch.setitem(globals(), "packs", lambda stack: (bad,))
     with pytest.raises(AssertionError, match="no panel 3"):
         test_panel_links_point_to_existing_panels("prod")
+
+
+# Alert names the teams' documents give (seeds/000 "Alert Rules", seeds/002 background-job alerts):
+# what people search for in notifications and silences, so they are the rules' titles (alertname).
+# Documents 001, 003 and 004 name no alert; their packs' docstrings say so.
+DOCUMENT_ALERT_NAMES = {
+    ("clerk", "critical"): {"clerk_stuck_sites_critical"},
+    ("clerk", "warning"): {"clerk_health_degraded", "clerk_ocr_failures_high"},
+    ("clipper", "warning"): {
+        "BackgroundJobFailing",
+        "BackgroundJobNotRunning",
+        "BackgroundJobHighDuration",
+        "BackgroundJobQueueGrowing",
+        "BackgroundJobHighItemFailureRate",
+    },
+    ("clipper", "critical"): {
+        "BackgroundJobCriticalFailureRate",
+        "BackgroundJobCriticallyStale",
+        "BackgroundJobCriticalDuration",
+        "BackgroundJobCriticalQueueSize",
+    },
+}
+
+
+def test_rules_carry_the_alert_names_the_documents_give(stack):
+    titles = {(r["labels"]["team"], r["labels"]["severity"], r["name"]) for _, r in plan_rules(stack)}
+    for (team, severity), names in DOCUMENT_ALERT_NAMES.items():
+        for name in names:
+            assert (team, severity, name) in titles, f"{team} {severity} rule titled {name!r}"
+
+
+def test_per_severity_titles_name_a_severity_the_spec_has(stack):
+    for _pack, spec in specs(stack):
+        assert set(spec.titles) <= set(spec.thresholds), spec.name
