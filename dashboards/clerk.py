@@ -27,8 +27,8 @@ Grafana or leaves a choice open:
   at all, and Loki's `=~` takes the same `.*`, which also keeps log lines that lack the field.
   The `subdomain` dropdown lists the seed's variable query, the sites updated in the range (so a
   completed site's run can be traced), and every site stuck at the range's end (so each site the
-  Stuck Sites stat counts can be picked); two index-only scans, no ORDER BY (Grafana sorts the
-  options). It refreshes on time range change, which includes dashboard load.
+  Stuck Sites stat counts can be picked); two index-only scans joined by UNION ALL (Grafana
+  removes duplicate options and sorts them). It refreshes on time range change, which includes dashboard load.
 - Run (`run_id`): the seed's `label_values({job="clerk", subdomain=~"$subdomain"}, run_id)` lists
   nothing: `job` is the only stream label, `run_id` a field of the JSON line. Grafana 11.6's Loki
   variable editor offers label names and label values only (LokiVariableQueryType), both answered
@@ -288,10 +288,12 @@ TIME_IN_STAGE_SQL = (
 
 # The seed's dropdown (sites updated in the range) and every site stuck at the range's end, which
 # the Stuck Sites stat counts however long ago it stalled. Each part is an index-only scan of its
-# index (docs/benchmarks.md); UNION removes duplicates, and Grafana sorts the options itself.
+# index (docs/benchmarks.md). Grafana removes duplicate options and sorts them itself
+# (metricNamesToVariableValues), so neither DISTINCT nor ORDER BY is spent on 36k rows here:
+# UNION ALL costs 6 ms in PostgreSQL at 10^6 rows, UNION 29 ms, the seed's DISTINCT ... ORDER BY 69.
 SUBDOMAINS_SQL = (
     _where("SELECT subdomain\nFROM sites", IN_RANGE)
-    + "\nUNION\n"
+    + "\nUNION ALL\n"
     + _where("SELECT subdomain\nFROM sites", STUCK)
 )
 

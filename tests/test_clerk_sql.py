@@ -128,12 +128,13 @@ def variable_model(model, name: str) -> dict:
 
 
 def subdomain_options(db, model, time_range) -> list[str]:
-    """What the subdomain dropdown offers: its own query over the range, as Grafana runs it, in the
-    variable's sort (alphabetical: Grafana sorts the options)."""
+    """What the subdomain dropdown offers: its own query over the range, as Grafana runs it, then
+    as Grafana lists the rows (metricNamesToVariableValues: duplicates removed, the variable's sort,
+    here alphabetical)."""
     model_variable = variable_model(model, "subdomain")
     assert model_variable["sort"] == 1  # alphabetical, ascending
     rows = execute(db, render(model_variable["query"], *time_range))
-    return sorted(row[0] for row in rows)
+    return sorted({row[0] for row in rows})
 
 
 def variables(db, model, time_range, subdomain=ALL, stage=ALL) -> list[Variable]:
