@@ -45,7 +45,7 @@ Grafana or leaves a choice open:
 - State words: the Stuck Sites stat and the Health Score gauge show the layout's words (HEALTHY,
   WARNING, CRITICAL; HEALTHY, DEGRADED, UNHEALTHY) beside the number, in their threshold colours:
   a value mapping replaces the number it maps, so the value is duplicated as a "State" field
-  (calculateField) and the mappings are cleared on the number itself.
+  (calculateField) and only that field maps to words.
 - Alerts have no time picker; Grafana expands the same macros over the rule's relative range
   (`lookback`), so alert and panel share one SQL definition and tests pin "now". Rule titles are
   the seed's alert names (`clerk_stuck_sites_critical`, `clerk_health_degraded`,
@@ -315,18 +315,21 @@ def _stage_mapping() -> dm.ValueMap:
     )
 
 
-def state_mappings(states, resolution: float) -> list[dm.RangeMap]:
+def state_mappings(states, resolution: float) -> list[dict]:
     """The layout's state words as range mappings, one per colour step.
 
     `states` are (lower bound or None, word, colour) in ascending order; each range ends one
-    `resolution` (the value's precision) below the next step, so no value matches two words.
+    `resolution` (the value's precision) below the next step, so no value matches two words. An
+    open end is left out, not null: @grafana/schema documents a null bound as infinite, but Grafana
+    11.6 compares it as 0 (`isNaN(null)` is false in getValueMappingResult), so `to: null` would
+    never match (tests/test_clerk_dashboard.py runs Grafana's own code on these).
     """
     mappings = []
     for i, (lower, word, color) in enumerate(states):
         upper = states[i + 1][0] - resolution if i + 1 < len(states) else None
-        result = dm.ValueMappingResult(text=word, color=color, index=i)
+        bounds = {k: v for k, v in (("from", lower), ("to", upper)) if v is not None}
         mappings.append(
-            dm.RangeMap(options=dm.DashboardRangeMapOptions(from_val=lower, to=upper, result=result))
+            {"type": "range", "options": {**bounds, "result": {"text": word, "color": color, "index": i}}}
         )
     return mappings
 
@@ -336,15 +339,13 @@ STATE = "State"  # the duplicated value field the state words are shown for
 
 def with_state(panel, value_field: str, states, resolution: float):
     """`value_field` shown twice: as the number, and as its state word (both in the step's colour)."""
-    return (
-        panel.with_transformation(
-            transform(
-                "calculateField",
-                {"mode": "reduceRow", "reduce": {"reducer": "sum", "include": [value_field]}, "alias": STATE},
-            )
+    return panel.with_transformation(
+        transform(
+            "calculateField",
+            {"mode": "reduceRow", "reduce": {"reducer": "sum", "include": [value_field]}, "alias": STATE},
         )
-        .mappings(state_mappings(states, resolution))
-        .override_by_name(value_field, [dm.DynamicConfigValue(id_val="mappings", value=[])])
+    ).override_by_name(
+        STATE, [dm.DynamicConfigValue(id_val="mappings", value=state_mappings(states, resolution))]
     )
 
 

@@ -6,6 +6,7 @@ itself: the links a row opens, the state words a value shows, the columns a log 
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from dashboards import clerk
 from model.panels import panels
 from tests.contexts import pack_context
+from tools.grafana_checks import frames
 
 
 @pytest.fixture(scope="module")
@@ -96,69 +98,68 @@ def test_stuck_site_list_sits_under_the_stat_it_explains(model):
 
 
 # --- state words: the layout's HEALTHY / WARNING / CRITICAL, DEGRADED, ... in their colours ---------
+# Computed by Grafana's own display code (@grafana/data 11.6, tools/grafana_checks/frames.py).
 
 
-def mapped(mappings: list[dict], value: float) -> tuple[str, str] | None:
-    """Grafana's range mapping: the first whose from <= value <= to (a missing bound is open)."""
-    for mapping in sorted(mappings, key=lambda m: m["options"]["result"]["index"]):
-        assert mapping["type"] == "range"
-        low, high = mapping["options"].get("from"), mapping["options"].get("to")
-        if (low is None or value >= low) and (high is None or value <= high):
-            result = mapping["options"]["result"]
-            return result["text"], result["color"]
-    return None
+def field_config(panel_model: dict, field: str) -> dict:
+    """The config Grafana gives `field`: the panel's defaults, then its by-name override (the stat
+    and gauge plugins colour by thresholds by default)."""
+    config = {"color": {"mode": "thresholds"}, **panel_model["fieldConfig"]["defaults"]}
+    for o in panel_model["fieldConfig"]["overrides"]:
+        if o["matcher"] == {"id": "byName", "options": field}:
+            config.update({p["id"]: p["value"] for p in o["properties"]})
+    return config
 
 
-def threshold_colour(panel_model: dict, value: float) -> str:
-    steps = panel_model["fieldConfig"]["defaults"]["thresholds"]["steps"]
-    return [s["color"] for s in steps if s["value"] is None or value >= s["value"]][-1]
+STATE_CASES = [
+    (
+        "Stuck Sites",
+        "stuck_count",
+        {0: "HEALTHY", 4: "HEALTHY", 5: "WARNING", 10: "WARNING", 11: "CRITICAL", 500: "CRITICAL"},
+    ),
+    (
+        "Health Score",
+        "health_score",
+        {
+            0.0: "UNHEALTHY",
+            84.9: "UNHEALTHY",
+            85.0: "DEGRADED",
+            94.9: "DEGRADED",
+            95.0: "HEALTHY",
+            100.0: "HEALTHY",
+        },
+    ),
+]
 
 
-@pytest.mark.parametrize(
-    ("title", "value_field", "cases"),
-    [
-        (
-            "Stuck Sites",
-            "stuck_count",
-            {0: "HEALTHY", 4: "HEALTHY", 5: "WARNING", 10: "WARNING", 11: "CRITICAL", 500: "CRITICAL"},
-        ),
-        (
-            "Health Score",
-            "health_score",
-            {
-                0.0: "UNHEALTHY",
-                84.9: "UNHEALTHY",
-                85.0: "DEGRADED",
-                94.9: "DEGRADED",
-                95.0: "HEALTHY",
-                100.0: "HEALTHY",
-            },
-        ),
-    ],
-)
-def test_health_panels_show_the_state_word_beside_the_number(model, title, value_field, cases):
+@pytest.mark.parametrize(("title", "value_field", "cases"), STATE_CASES)
+def test_grafana_shows_each_value_with_its_state_word_in_the_thresholds_colour(
+    model, title, value_field, cases
+):
     shown = panel(model, title)
-    # The number is shown twice: as itself (no mapping) and as the State field, which maps to words.
-    duplicate = transformation(shown, "calculateField")
-    assert duplicate == {
-        "mode": "reduceRow",
-        "reduce": {"reducer": "sum", "include": [value_field]},
-        "alias": clerk.STATE,
-    }
-    assert override(shown, value_field) == {"mappings": []}
-    mappings = shown["fieldConfig"]["defaults"]["mappings"]
-    for value, word in cases.items():
-        # the word, in the colour the thresholds give the number at the same value
-        assert mapped(mappings, value) == (word, threshold_colour(shown, value)), value
+    values = list(cases)
+    (result,) = frames.transform(
+        shown["transformations"], [frames.frame("A", **{value_field: ("number", values)})]
+    )
+    assert result.columns() == [value_field, clerk.STATE]  # the number, then its duplicate
+    numbers = frames.display(field_config(shown, value_field), result.column(value_field))
+    words = frames.display(field_config(shown, clerk.STATE), result.column(clerk.STATE))
+    assert [text for text, _ in words] == list(cases.values())
+    assert [colour for _, colour in words] == [colour for _, colour in numbers]  # the thresholds' colour
+    assert [float(text) for text, _ in numbers] == values  # the number itself is not mapped
+    assert "mappings" not in shown["fieldConfig"]["defaults"]
 
 
 def test_the_stuck_words_change_where_the_alert_does(model):
-    mappings = panel(model, "Stuck Sites")["fieldConfig"]["defaults"]["mappings"]
-    assert mapped(mappings, clerk.STUCK_CRITICAL_ABOVE)[0] == "WARNING"  # the alert's "> 10" is silent
-    assert mapped(mappings, clerk.STUCK_CRITICAL_ABOVE + 1)[0] == "CRITICAL"
-    health = panel(model, "Health Score")["fieldConfig"]["defaults"]["mappings"]
-    assert mapped(health, clerk.HEALTH_DEGRADED_BELOW)[0] == "DEGRADED"  # "< 85" warns below
-    assert mapped(health, clerk.HEALTH_DEGRADED_BELOW - 0.1)[0] == "UNHEALTHY"
+    stuck = field_config(panel(model, "Stuck Sites"), clerk.STATE)
+    silent, paging = clerk.STUCK_CRITICAL_ABOVE, clerk.STUCK_CRITICAL_ABOVE + 1  # the alert is "> 10"
+    assert [text for text, _ in frames.display(stuck, [silent, paging])] == ["WARNING", "CRITICAL"]
+    health = field_config(panel(model, "Health Score"), clerk.STATE)
+    warns = round(clerk.HEALTH_DEGRADED_BELOW - 0.1, 1)  # "< 85" warns below
+    assert [text for text, _ in frames.display(health, [clerk.HEALTH_DEGRADED_BELOW, warns])] == [
+        "DEGRADED",
+        "UNHEALTHY",
+    ]
 
 
 # --- row 3: the log tables -----------------------------------------------------------------------
@@ -227,3 +228,79 @@ def test_run_variable_is_the_run_the_links_set(model):
         assert 'run_id=~"$run_id"' in target["expr"]
     derived = {f.name: f.url for f in clerk.build(pack_context()).loki_derived_fields}
     assert derived["run_id"] == f"/d/{clerk.DASHBOARD_UID}?var-run_id=${{__value.raw}}"
+
+
+# --- the log tables through Grafana's own transformations (@grafana/data 11.6) -------------------
+
+
+def log_frame(rows: list[dict[str, str]]) -> dict:
+    """A Loki log frame after `extractFields` (labels -> one column per parsed field present in any
+    row, in order of first appearance; that transformation is in Grafana's app, not in
+    @grafana/data): Time, Line, then the fields."""
+    keys = list(dict.fromkeys(k for row in rows for k in row if k not in ("Time", "Line")))
+    columns = {
+        "Time": ("time", [row["Time"] for row in rows]),
+        "Line": ("string", [row["Line"] for row in rows]),
+    }
+    columns |= {key: ("string", [row.get(key) for row in rows]) for key in keys}
+    return frames.frame("A", **columns)
+
+
+def after_extract(panel_model: dict) -> list[dict]:
+    kinds = [t["id"] for t in panel_model["transformations"]]
+    assert kinds[0] == "extractFields"
+    return panel_model["transformations"][1:]
+
+
+def error_line(t: int, **fields: str) -> dict:
+    return {"Time": t, "Line": json.dumps({"level": "error", **fields}), **fields, "level": "error"}
+
+
+def test_grafana_keeps_the_error_columns_and_the_json_line(model):
+    errors = panel(model, "Recent Errors")
+    rows = [
+        error_line(1_000, subdomain="alpha.civic.band", stage="ocr", message="tesseract died", job_id="j-1"),
+        error_line(2_000, subdomain="beta.civic.band", stage="deploy", message="S3 timeout"),
+    ]
+    (result,) = frames.transform(after_extract(errors), [log_frame(rows)])
+    assert result.columns() == ["Time", "Subdomain", "Stage", "Message", "Job ID", clerk.LOG_LINE]
+    assert json.loads(result.column(clerk.LOG_LINE)[0])["job_id"] == "j-1"
+    # No line with a job id: no Job ID column at all.
+    (without,) = frames.transform(after_extract(errors), [log_frame(rows[1:])])
+    assert without.columns() == ["Time", "Subdomain", "Stage", "Message", clerk.LOG_LINE]
+
+
+def test_grafana_groups_the_trace_by_run_in_time_order(model):
+    trace = panel(model, "Pipeline Run Trace")
+    # Two runs interleaved in time, as Loki returns them (forward: oldest first).
+    lines = [
+        (1, "run-a", "fetch"),
+        (2, "run-b", "fetch"),
+        (3, "run-a", "ocr"),
+        (4, "run-b", "ocr"),
+        (5, "run-a", "ocr"),
+        (6, "run-a", "compilation"),
+        (7, "run-b", "compilation"),
+    ]
+    rows = [
+        {
+            "Time": t,
+            "Line": "{}",
+            "subdomain": "alpha.civic.band",
+            "run_id": run,
+            "stage": stage,
+            "message": f"m{t}",
+        }
+        for t, run, stage in lines
+    ]
+    (result,) = frames.transform(after_extract(trace), [log_frame(rows)])
+    assert result.columns() == ["Run", "Time", "Stage", "Message"]
+    assert list(zip(result.column("Run"), result.column("Time"), result.column("Stage"), strict=True)) == [
+        ("run-b", 2, "fetch"),
+        ("run-b", 4, "ocr"),
+        ("run-b", 7, "compilation"),
+        ("run-a", 1, "fetch"),
+        ("run-a", 3, "ocr"),
+        ("run-a", 5, "ocr"),
+        ("run-a", 6, "compilation"),
+    ]

@@ -36,7 +36,13 @@ from tools.grafana_checks.interpolate import TimeContext, dashboard_range_s, int
 
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "check.mjs"
-PACKAGES = ("@grafana/schema", "@grafana/lezer-logql", "@prometheus-io/lezer-promql", "typescript")
+PACKAGES = (
+    "@grafana/schema",
+    "@grafana/lezer-logql",
+    "@prometheus-io/lezer-promql",
+    "typescript",
+    "@grafana/data",
+)
 INSTALL = "make grafana-deps"
 RULE_DATA = "grafana:alerting/ruleGroup:RuleGroup"
 DATA_SOURCE = "grafana:oss/dataSource:DataSource"
