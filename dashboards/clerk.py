@@ -625,6 +625,7 @@ def run_trace(ctx: PackContext) -> table.Panel:
                 transform("sortBy", {"fields": {}, "sort": [{"field": "Run", "desc": True}]}),
             ]
         )
+        .show_header(True)
         .override_by_name(
             "Stage",
             [
