@@ -16,6 +16,8 @@ Grafana or leaves a choice open:
   (`updated_at < $__timeTo()::timestamptz - INTERVAL ...`), never on the column, so the partial
   index reads the stuck entries only. For a `timestamp` (without time zone) column PostgreSQL reads
   the column in the session's time zone, which Grafana expects to be UTC (tested with both types).
+- Time picker: default the last 24 hours; Grafana's own quick ranges already offer the seed's
+  1 h, 6 h, 24 h, 7 d and a custom range, so none are configured.
 - Refresh: Grafana has one refresh per dashboard, not one per panel; 1m, the seed's fastest
   metric panel and the alert evaluation interval. The Loki panels are on-demand in the seed;
   live tail in Explore covers that.
