@@ -7,6 +7,7 @@ itself: the links a row opens, the state words a value shows, the columns a log 
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -304,3 +305,18 @@ def test_grafana_groups_the_trace_by_run_in_time_order(model):
         ("run-a", 5, "ocr"),
         ("run-a", 6, "compilation"),
     ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"level": "info", "subdomain": "alpha.civic.band", "run_id": "r-42", "stage": "ocr"}',  # raw JSON
+        '[info] ocr: Spawned 12 OCR jobs subdomain="alpha.civic.band" run_id="r-42"',  # Log Search's format
+    ],
+)
+def test_log_lines_link_to_their_run_and_site(line):
+    """The derived fields still find the values the Run and Subdomain variables take (the regexes
+    use only constructs JavaScript reads the same way: \\b, \\s, classes)."""
+    fields = {f.name: f for f in clerk.build(pack_context()).loki_derived_fields}
+    found = {name: re.search(f.matcher_regex, line).group(1) for name, f in fields.items()}
+    assert found == {"run_id": "r-42", "subdomain": "alpha.civic.band"}
