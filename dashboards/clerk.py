@@ -291,8 +291,9 @@ TIME_IN_STAGE_SQL = (
 # The seed's dropdown (sites updated in the range) and every site stuck at the range's end, which
 # the Stuck Sites stat counts however long ago it stalled. Each part is an index-only scan given the
 # indexes it needs: `sites (updated_at) INCLUDE (subdomain)` and the partial
-# `sites (updated_at) INCLUDE (subdomain) WHERE current_stage <> 'completed'`. Grafana removes duplicate options and sorts them itself
-# (metricNamesToVariableValues), so neither DISTINCT nor ORDER BY is spent on 36k rows here:
+# `sites (updated_at) INCLUDE (subdomain) WHERE current_stage <> 'completed'`. Grafana removes
+# duplicate options and sorts them itself (metricNamesToVariableValues), so neither DISTINCT nor
+# ORDER BY is spent on 36k rows here:
 # UNION ALL costs 6 ms in PostgreSQL at 10^6 rows, UNION 29 ms, the seed's DISTINCT ... ORDER BY 69.
 SUBDOMAINS_SQL = (
     _where("SELECT subdomain\nFROM sites", IN_RANGE)
