@@ -442,14 +442,14 @@ def test_table_transformations_and_hidden_columns():
     labels = {"job": "clerk", "level": "error", "stage": "ocr", "subdomain": "a.civic.band", "message": "m"}
     frame = to_table([LogLine(NOW.timestamp(), "{}", {**labels, "job_id": "ocr-001"})])
     table = prepared(panel, PanelData(tables=[frame]))
-    assert table.columns == ["Time", "Subdomain", "Stage", "Message", "Job ID"]
-    assert table.rows == [[NOW.timestamp(), "a.civic.band", "ocr", "m", "ocr-001"]]
+    assert table.columns == ["Time", "Subdomain", "Stage", "Message", "Job ID", "Log line"]
+    assert table.rows == [[NOW.timestamp(), "a.civic.band", "ocr", "m", "ocr-001", "{}"]]
     hide = {
         "matcher": {"id": "byName", "options": "Job ID"},
         "properties": [{"id": "custom.hidden", "value": True}],
     }
     hiding = {**panel, "fieldConfig": {"defaults": {}, "overrides": [hide]}}
-    assert visible_columns(hiding, table) == ["Time", "Subdomain", "Stage", "Message"]
+    assert visible_columns(hiding, table) == ["Time", "Subdomain", "Stage", "Message", "Log line"]
 
 
 def test_loki_panels_select_the_fixture_lines_their_query_asks_for():
@@ -501,3 +501,16 @@ def test_legend_calcs_use_grafanas_reducers():
         2.0,
         7.0,
     ]
+
+
+def test_sort_by_is_grafanas_stable_one_field_sort():
+    """As @grafana/data's sortBy: only the first entry counts, equal values keep their order (the
+    Clerk trace groups runs this way, tests/test_clerk_dashboard.py runs Grafana's own code)."""
+    from tools.preview.frames import Table
+    from tools.preview.transform import apply
+
+    table = Table(["Run", "Time"], [["a", 1], ["b", 2], ["a", 3], [None, 4], ["b", 5]])
+    sort = [{"id": "sortBy", "options": {"sort": [{"field": "Run", "desc": True}, {"field": "Time"}]}}]
+    assert apply(table, sort).rows == [[None, 4], ["b", 2], ["b", 5], ["a", 1], ["a", 3]]
+    ascending = [{"id": "sortBy", "options": {"sort": [{"field": "Run"}]}}]
+    assert apply(table, ascending).rows == [["a", 1], ["a", 3], ["b", 2], ["b", 5], [None, 4]]

@@ -1,6 +1,7 @@
 """The transformations the packs' table panels use, applied as Grafana applies them, in order:
 extractFields (a labels object into columns), filterFieldsByName, organize (exclude, order, rename),
-merge/reduce not included: an unknown transformation is an error on the panel, not a guess."""
+sortBy (one field, stable); merge/reduce not included: an unknown transformation is an error on
+the panel, not a guess."""
 
 from __future__ import annotations
 
@@ -45,12 +46,29 @@ def organize(table: Table, options: Mapping[str, Any]) -> Table:
     return Table([names.get(c) or c for c in renamed.columns], renamed.rows)
 
 
+def sort_by(table: Table, options: Mapping[str, Any]) -> Table:
+    """Grafana's sortBy: the first sort entry only, a stable sort (rows equal in that field keep
+    their order); empty values after the others, so first when descending (the comparer reversed)."""
+    sort = options.get("sort") or []
+    if not sort or sort[0].get("field") not in table.columns:
+        return table
+    i, desc = table.columns.index(sort[0]["field"]), bool(sort[0].get("desc"))
+    present = sorted((r for r in table.rows if r[i] is not None), key=lambda r: r[i], reverse=desc)
+    empty = [r for r in table.rows if r[i] is None]
+    return Table(table.columns, empty + present if desc else present + empty)
+
+
 def _select(table: Table, columns: list[str]) -> Table:
     index = [table.columns.index(c) for c in columns]
     return Table(columns, [[row[i] for i in index] for row in table.rows])
 
 
-TRANSFORMS = {"extractFields": extract_fields, "filterFieldsByName": filter_by_name, "organize": organize}
+TRANSFORMS = {
+    "extractFields": extract_fields,
+    "filterFieldsByName": filter_by_name,
+    "organize": organize,
+    "sortBy": sort_by,
+}
 
 
 def apply(table: Table, transformations: list[Mapping[str, Any]]) -> Table:
