@@ -422,7 +422,12 @@ def stuck_site_list(ctx: PackContext) -> table.Panel:
             ],
         )
         .override_by_name(
-            "idle_for", [_display_name("Idle for"), dm.DynamicConfigValue(id_val="unit", value="dtdurations")]
+            "idle_for",
+            [
+                _display_name("Idle for"),
+                dm.DynamicConfigValue(id_val="unit", value="dtdurations"),
+                dm.DynamicConfigValue(id_val="decimals", value=1),  # two units: "1 day, 6 hours"
+            ],
         )
         .override_by_name(
             "last_update",

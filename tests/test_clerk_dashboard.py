@@ -86,7 +86,10 @@ def test_stuck_site_list_columns_read_as_the_layout_names_them(model):
         "idle_for": "Idle for",
         "last_update": "Last update",
     }
-    assert override(listed, "idle_for")["unit"] == "dtdurations"  # seconds as "1 day, 6 hours"
+    # As Grafana's display code shows the seconds the query returns (@grafana/data 11.6):
+    idle = {"color": {"mode": "fixed"}, **override(listed, "idle_for")}
+    shown = frames.display(idle, [30 * 3600, 2.5 * 3600, 58227])
+    assert [text for text, _ in shown] == ["1 day, 6 hours", "2 hours, 30 minutes", "16 hours, 10 minutes"]
 
 
 def test_stuck_site_list_sits_under_the_stat_it_explains(model):
