@@ -21,6 +21,7 @@ from model.vocabulary import SEVERITIES
 from tests.contexts import stack_context
 from tests.helpers import of_type
 from tests.plans import STACKS, plan_of
+from tests.specs import alert_spec
 
 RULES = "grafana:alerting/ruleGroup:RuleGroup"
 NO_DATA_STATES = {"OK", "NoData", "Alerting"}
@@ -216,22 +217,7 @@ def test_planned_runbook_links_follow_one_pattern(stack):
 
 
 def _spec(**overrides: Any) -> AlertSpec:
-    base = dict(
-        name="x_high",
-        title="X high",
-        datasource="prometheus",
-        query="up",
-        comparator=">",
-        thresholds={"warning": 5, "critical": 10},
-        for_="5m",
-        every="1m",
-        summary="s",
-        description="d",
-        runbook_anchor="x-high",
-        dashboard_uid="d",
-        panel_id=1,
-    )
-    return AlertSpec(**{**base, **overrides})
+    return alert_spec(**{"thresholds": {"warning": 5, "critical": 10}, **overrides})
 
 
 def test_threshold_order_check_catches_inversions(monkeypatch):

@@ -24,6 +24,7 @@ from model.scenarios import Gauge, Scenario
 from tests.clerk_sites import SQL_ALERT_CASES
 from tests.contexts import every_option_on, packs, stack_context
 from tests.plans import STACKS
+from tests.specs import alert_spec
 from tools.engines import promtool as pt
 
 CONTEXTS = {"every-option-on": every_option_on, **{s: (lambda s=s: stack_context(s)) for s in STACKS}}
@@ -102,21 +103,9 @@ def _new_team(alerts: tuple[AlertSpec, ...], scenarios=None):
 
 def _spec(**overrides) -> AlertSpec:
     base = dict(
-        name="newteam_queue_high",
-        title="Queue high",
-        datasource="prometheus",
-        query="max(queue_size)",
-        comparator=">",
-        thresholds={"warning": 10},
-        for_="5m",
-        every="1m",
-        summary="s",
-        description="d",
-        runbook_anchor="queue-high",
-        dashboard_uid="d",
-        panel_id=1,
+        name="newteam_queue_high", title="Queue high", query="max(queue_size)", runbook_anchor="queue-high"
     )
-    return AlertSpec(**{**base, **overrides})
+    return alert_spec(**{"thresholds": {"warning": 10}, **base, **overrides})
 
 
 def test_a_newly_registered_team_without_proofs_fails(monkeypatch):

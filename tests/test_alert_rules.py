@@ -16,6 +16,7 @@ from model.pack import AlertSpec
 from tests.contexts import pack_context
 from tests.helpers import of_type
 from tests.plans import STACKS, plan_of
+from tests.specs import alert_spec
 
 RULES = "grafana:alerting/ruleGroup:RuleGroup"
 QUERIES = {
@@ -26,23 +27,8 @@ QUERIES = {
 
 
 def _spec(datasource: str, **overrides: Any) -> AlertSpec:
-    base = dict(
-        name="x_high",
-        title="X high",
-        datasource=datasource,
-        query=QUERIES[datasource],
-        value_column="v" if datasource == "postgres" else None,
-        comparator=">",
-        thresholds={"warning": 5},
-        for_="5m",
-        every="1m",
-        summary="s",
-        description="d",
-        runbook_anchor="x-high",
-        dashboard_uid="d",
-        panel_id=1,
-    )
-    return AlertSpec(**{**base, **overrides})
+    sql_value = {"value_column": "v"} if datasource == "postgres" else {}
+    return alert_spec(datasource=datasource, query=QUERIES[datasource], **sql_value, **overrides)
 
 
 def _query(datasource: str, **overrides: Any) -> dict[str, Any]:
