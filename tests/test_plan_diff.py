@@ -452,3 +452,14 @@ def test_keyed_diff_orders():
     grouped = keyed_diff({"c": 1, "b": 1}, {"c": 2, "a": 1}, order="grouped")
     assert as_pairs(grouped) == [("removed", "b"), ("added", "a"), ("changed", "c")]
     assert (grouped[2].old, grouped[2].new) == (1, 2)
+
+
+def test_an_added_resource_lists_its_inputs_and_nothing_removed():
+    base = _plan()
+    head = _plan(_res("kubernetes:core/v1:Secret", "grafana-ro", {"type": "Opaque", "data": SECRET}))
+    head["outputs"] = {"dashboards": 9}
+    out = diff(base, head)
+    assert "- Secret grafana-ro: added\n  - data: + (secret)\n  - type: + Opaque\n" in out
+    assert "- dashboards: + 9\n" in out
+    assert ": - removed" not in out
+    assert ": + {}" not in diff(head, base)  # the other way: removals only, no "" leaf added

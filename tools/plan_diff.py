@@ -117,8 +117,13 @@ def keyed_diff(
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """{"a": {"b": [1, {"c": 2}]}} -> {"a.b[0]": 1, "a.b[1].c": 2}; empty containers kept as leaves."""
+    """{"a": {"b": [1, {"c": 2}]}} -> {"a.b[0]": 1, "a.b[1].c": 2}.
+
+    Empty containers below the root are kept as leaves; an empty root has no leaves.
+    """
     out: dict[str, Any] = {}
+    if not prefix and value in ({}, []):
+        return out  # nothing at all: no "" leaf to show as added or removed
     if isinstance(value, dict) and value:
         for key, item in value.items():
             out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
@@ -613,6 +618,10 @@ def _generic(title: str, base: dict[str, Any], head: dict[str, Any], wanted) -> 
     return section
 
 
+def _is_postgres(type_: str) -> bool:
+    return type_.startswith(POSTGRES_PREFIX)
+
+
 def _of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
     return [r for r in plan.get("resources") or [] if r["type"] == type_]
 
@@ -632,13 +641,8 @@ def diff_plans(
         diff_contact_points(base, head, base_config, head_config),
         diff_stack_secrets(base_config, head_config),
         diff_data_sources(base, head),
-        _generic("Postgres role and grants", base, head, lambda t: t.startswith(POSTGRES_PREFIX)),
-        _generic(
-            "Other resources",
-            base,
-            head,
-            lambda t: t not in SPECIAL and not t.startswith(POSTGRES_PREFIX),
-        ),
+        _generic("Postgres role and grants", base, head, _is_postgres),
+        _generic("Other resources", base, head, lambda t: t not in SPECIAL and not _is_postgres(t)),
     ]
     # Rule groups themselves (added/removed groups); rule-level changes are in "Alert rules".
     groups = _generic("Rule groups", base, head, lambda t: t == RULE_GROUP)
