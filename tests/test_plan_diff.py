@@ -463,3 +463,23 @@ def test_an_added_resource_lists_its_inputs_and_nothing_removed():
     assert "- dashboards: + 9\n" in out
     assert ": - removed" not in out
     assert ": + {}" not in diff(head, base)  # the other way: removals only, no "" leaf added
+
+
+def test_role_settings_sit_with_the_role_without_the_engines_provider_reference():
+    inputs = {
+        "__provider": "gASVOAAAAAAAAACMGGNvbXBvbmVudHMucm9sZV9zZXR0aW5nc5SM",  # pickled class
+        "role": "grafana_readonly",
+        "password": SECRET,
+        "settings": {"lock_timeout": "5s"},
+    }
+    settings = _res("pulumi-python:dynamic:Resource", "ro-settings", inputs)
+    out = diff(_plan(), _plan(settings))
+    section = out.split("### Postgres role and grants\n", 1)[1]
+    assert section.startswith("\n- Resource ro-settings: added\n"), out
+    assert "settings.lock_timeout: + 5s" in section and "password: + (secret)" in section
+    assert "Other resources" not in out and "__provider" not in out
+    moved = copy.deepcopy(settings)
+    moved["inputs"]["__provider"] = "gASVmovedprovider=="
+    moved["inputs"]["settings"]["lock_timeout"] = "10s"
+    out = diff(_plan(settings), _plan(moved))
+    assert "settings.lock_timeout: 5s -> 10s" in out and "__provider" not in out

@@ -42,6 +42,10 @@ CONTACT_POINT = "grafana:alerting/contactPoint:ContactPoint"
 POLICY = "grafana:alerting/notificationPolicy:NotificationPolicy"
 DATA_SOURCE = "grafana:oss/dataSource:DataSource"
 POSTGRES_PREFIX = "postgresql:"
+# The program's one dynamic resource: the role's settings (components/role_settings.py). Its
+# `__provider` input is the engine's pickled reference to the provider class, not a setting.
+ROLE_SETTINGS = "pulumi-python:dynamic:Resource"
+DYNAMIC_PROVIDER = "__provider"
 # Resource types shown by their own section; every other type goes to "Other resources".
 SPECIAL = {DASHBOARD, RULE_GROUP, CONTACT_POINT, POLICY, DATA_SOURCE}
 INTEGRATIONS = {
@@ -608,9 +612,9 @@ def _generic(title: str, base: dict[str, Any], head: dict[str, Any], wanted) -> 
         if c.kind == "removed":
             section.add(f"{label}: removed")
         elif c.kind == "added":
-            section.add(f"{label}: added", field_changes({}, c.new["inputs"]))
+            section.add(f"{label}: added", field_changes({}, c.new["inputs"], skip=(DYNAMIC_PROVIDER,)))
         else:
-            details = field_changes(c.old["inputs"], c.new["inputs"])
+            details = field_changes(c.old["inputs"], c.new["inputs"], skip=(DYNAMIC_PROVIDER,))
             details += [f"option {line}" for line in field_changes(c.old["options"], c.new["options"])]
             if c.old.get("parent") != c.new.get("parent"):
                 details.append(f"parent {fmt(c.old.get('parent'))} -> {fmt(c.new.get('parent'))}")
@@ -619,7 +623,7 @@ def _generic(title: str, base: dict[str, Any], head: dict[str, Any], wanted) -> 
 
 
 def _is_postgres(type_: str) -> bool:
-    return type_.startswith(POSTGRES_PREFIX)
+    return type_.startswith(POSTGRES_PREFIX) or type_ == ROLE_SETTINGS
 
 
 def _of_type(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
