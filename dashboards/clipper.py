@@ -114,7 +114,7 @@ from dashboards.kit.panels import (
     thresholds,
 )
 from dashboards.kit.promql import RATE_INTERVAL, quantile, rate_sum
-from dashboards.kit.targets import ds_ref, prom, ref_id
+from dashboards.kit.targets import ds_ref, prom, ref_id, with_prom_targets
 from model.durations import format_duration, parse_duration
 from model.pack import AlertSpec, Pack, PackContext
 from model.scenarios import (
@@ -358,15 +358,15 @@ def _series(
     """A time series of (expr, legend) targets with a mean/max legend; `lines` are threshold steps."""
 
     def panel(ctx: PackContext) -> timeseries.Panel:
-        built = (
+        built = with_prom_targets(
             default_timeseries(panel_id, title, description, span)
             .unit(unit)
             .line_width(2)
             .fill_opacity(10)
-            .legend(table_legend(cm.LegendPlacement.BOTTOM, ["mean", "max"]))
+            .legend(table_legend(cm.LegendPlacement.BOTTOM, ["mean", "max"])),
+            ctx,
+            targets,
         )
-        for i, (expr, legend) in enumerate(targets):
-            built = built.with_target(prom(ctx, expr, legend=legend, ref_id=ref_id(i)))
         if lines:
             built = built.thresholds(thresholds(base, lines)).thresholds_style(threshold_lines())
         return built

@@ -38,7 +38,7 @@ from dashboards.kit.alerts import TWO_DECIMALS, alert_factory
 from dashboards.kit.dashboard import PanelFunction, dashboard, new_dashboard, with_panels
 from dashboards.kit.panels import default_heatmap, default_timeseries, threshold_lines, thresholds
 from dashboards.kit.promql import RATE_INTERVAL, quantile, rate_sum, ratio_where_traffic
-from dashboards.kit.targets import prom, ref_id
+from dashboards.kit.targets import prom, with_prom_targets
 from model.pack import Pack, PackContext, TeamRoute
 from model.scenarios import Counter, Linear, Scenario
 
@@ -84,10 +84,9 @@ def _series(
     """A panel function: the seed's two-column time series of one or more (expr, legend) targets."""
 
     def panel(ctx: PackContext) -> timeseries.Panel:
-        built = default_timeseries(panel_id, title, description).unit(unit).min(0).line_width(2)
-        for i, (expr, legend) in enumerate(targets):
-            built = built.with_target(prom(ctx, expr, legend, ref_id(i)))
-        return built
+        return with_prom_targets(
+            default_timeseries(panel_id, title, description).unit(unit).min(0).line_width(2), ctx, targets
+        )
 
     return panel
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from grafana_foundation_sdk.builders import loki as loki_builders
 from grafana_foundation_sdk.builders import prometheus as prom_builders
@@ -72,6 +73,18 @@ def prom(ctx: PackContext, expr: str, legend: str = "__auto", ref_id: str = "A")
         .ref_id(ref_id)
         .datasource(ds_ref(ctx, "prometheus"))
     )
+
+
+PanelBuilder = TypeVar("PanelBuilder", bound=cogbuilder.Builder)
+
+
+def with_prom_targets(
+    panel: PanelBuilder, ctx: PackContext, targets: Iterable[tuple[str, str]]
+) -> PanelBuilder:
+    """`panel` with one Prometheus target per (expr, legend), lettered A, B, C, ... in order."""
+    for i, (expr, legend) in enumerate(targets):
+        panel = panel.with_target(prom(ctx, expr, legend, ref_id(i)))
+    return panel
 
 
 def loki(
