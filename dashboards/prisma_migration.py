@@ -53,7 +53,7 @@ from dashboards.kit.panels import (
     threshold_lines,
     thresholds,
 )
-from dashboards.kit.promql import RATE_INTERVAL, per_step, quantile, rate_sum, ratio_where_traffic
+from dashboards.kit.promql import RATE_INTERVAL, per_step, quantile, rate_sum, ratio_where_traffic, selector
 from dashboards.kit.targets import ds_ref, prom
 from model.pack import Pack, PackContext, TeamRoute
 from model.scenarios import Counter, Histogram, Linear, Scenario, fixed
@@ -87,8 +87,7 @@ DASH_FILTER = 'module=~"$module", environment=~"$environment"'
 
 # --- PromQL, shared by panels (RATE_INTERVAL, dashboard filter) and alerts (literal windows) ---
 def _sel(metric: str, extra: str = "", dashboard_filter: bool = True) -> str:
-    parts = [p for p in (extra, DASH_FILTER if dashboard_filter else "") if p]
-    return f"{metric}{{{', '.join(parts)}}}" if parts else metric
+    return selector(metric, extra, DASH_FILTER if dashboard_filter else "")
 
 
 def _per_query_percent(counter: str, source: str, window: str, by: str, dashboard_filter: bool) -> str:
