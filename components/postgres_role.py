@@ -2,17 +2,19 @@
 
 What the role gets: LOGIN with a generated password, NOINHERIT, no CREATEDB/CREATEROLE/REPLICATION,
 a connection limit; CONNECT on the database, USAGE on the schema, SELECT on exactly the configured
-tables; and, as defence in depth, role defaults `default_transaction_read_only = on` (no large-object
-writes, temporary tables, DDL or writes through SECURITY DEFINER functions), `statement_timeout`,
-`idle_in_transaction_session_timeout` and `lock_timeout`. These defaults are only defaults: a
-session may SET them back (README, "What PostgreSQL cannot enforce per role").
+tables; and, as defence in depth, role defaults `default_transaction_read_only = on` (no temporary
+tables, DDL or writes through SECURITY DEFINER functions; large objects are still created, see the
+README), `statement_timeout`, `idle_in_transaction_session_timeout` and `lock_timeout`. These
+defaults are only defaults: a session may SET them back (README, "What PostgreSQL cannot enforce
+per role").
 
-The lifecycle touches `grafana_readonly` only. Every Grant names that role, and the PostgreSQL
-provider's create/update/delete of a Grant revokes and grants for the Grant's role alone. PUBLIC's
-privileges (CREATE on schema `public` under PostgreSQL 14 defaults, CONNECT on databases, EXECUTE
-on functions) are deliberately not managed: managing them would need the admin to own other teams'
-objects, and removing such a Grant revokes from every application that relies on PUBLIC. The
-operator closes them once, by hand, with the commands in the README.
+The lifecycle touches `grafana_readonly` only. Every Grant names that role, and, as the source of
+pulumi-postgresql reads (the tests run that SQL themselves, not the provider), its create, update
+and delete of a Grant revoke and grant for the Grant's role alone. PUBLIC's privileges (CREATE on
+schema `public` under PostgreSQL 14 defaults, CONNECT on databases, EXECUTE on functions) are
+deliberately not managed: managing them would need the admin to own other teams' objects, and
+removing such a Grant revokes from every application that relies on PUBLIC. The operator closes
+them once, by hand, with the commands in the README.
 
 In protected stacks (prod) the role, its grants and its settings are protected and retained on
 delete: a destroy or rename must not cut Grafana off mid-incident.

@@ -8,8 +8,9 @@ them. The admin password arrives as a secret input at run time; the provider obj
 nothing (it is pickled into the state by reference to this module).
 
 Before it sets anything it checks that the admin may grant what the role's Grants will grant
-(`grantable`): a GRANT by a role without that right is only a warning in PostgreSQL, so the Grant
-would change nothing and show the same diff on every preview. Failing here names the fix instead.
+(`grantable`): a GRANT by a role without that right is only a warning in PostgreSQL (tested), so
+the Grant would change nothing and, as the provider's source reads its grants back, show the same
+diff on every preview (not run through the provider). Failing here names the fix instead.
 """
 
 from __future__ import annotations
