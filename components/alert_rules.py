@@ -122,7 +122,10 @@ def rule(spec: AlertSpec, severity: str, team: str, ctx: PackContext) -> dict[st
         "uid": spec.rule_uid(severity),
         "name": spec.rule_title(severity),
         "condition": "C",
-        "for_": canonical(spec.for_duration(severity)),  # as Grafana reads it back: no phantom diff
+        # One spelling per duration, in Prometheus' canonical form. The provider's source reads
+        # `for` back in Go's form (`24h0m0s`) and compares it by value, so this is consistency in
+        # the plan, not what removes a diff.
+        "for_": canonical(spec.for_duration(severity)),
         "no_data_state": spec.no_data_state,
         "exec_err_state": spec.exec_err_state,
         "labels": {**spec.labels, "team": team, "severity": severity},

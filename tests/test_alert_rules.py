@@ -1,5 +1,10 @@
-"""The rule builder (components/alert_rules.py) on every kind of alert spec: what the provider receives
-is what Grafana stores and reads back, so a second preview shows no change."""
+"""The rule builder (components/alert_rules.py) on every kind of alert spec: each query carries the
+fields Grafana's rule editor stores beside it, and every duration is sent in one spelling,
+Prometheus' canonical form.
+
+The durations are not checked against Grafana itself: as the grafana provider's source reads, it
+gives a rule's `for` back in Go's form (`24h0m0s`) and compares it by value, so any spelling of the
+same duration previews without a change."""
 
 from __future__ import annotations
 
@@ -71,7 +76,8 @@ def test_model_json_fields_keeps_the_query_type():
 
 @given(seconds=st.integers(min_value=0, max_value=30 * 86400))
 def test_rule_for_is_a_fixed_point_of_grafanas_canonical_form(seconds):
-    """However a spec writes `for` (here as plain seconds), the rule sends what Grafana stores."""
+    """However a spec writes `for` (here as plain seconds), the rule sends the same duration in the
+    canonical form."""
     spec = _spec("prometheus", for_=f"{seconds}s", for_by_severity={"critical": f"{seconds}s"})
     spec = AlertSpec(**{**spec.__dict__, "thresholds": {"warning": 5, "critical": 10}})
     for severity in ("warning", "critical"):
