@@ -1,4 +1,5 @@
-"""The floors of the program, read from its imports: an import only ever points down, no cycle.
+"""The floors of the program, read from its imports: an import only ever points down, so no cycle
+runs between floors. Imports inside one floor (a component importing another) are not checked.
 
 model (ground) <- settings, dashboards (side by side) <- components <- program <- tools.
 Tests stand on top of everything; nothing of the program imports them.
