@@ -19,8 +19,11 @@ DURATION_FIELDS = ("groupWait", "groupInterval", "repeatInterval")
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_policy_durations_are_what_grafana_gives_back(stack):
-    """Grafana stores durations in Prometheus' canonical form (`24h` comes back as `1d`); anything
-    else shows as a change on every preview and rewrites the whole tree on every `up`."""
+    """Grafana keeps a policy's timings as Prometheus durations and gives them back in their
+    canonical form (`24h` as `1d`), which the provider stores as it reads it; anything else would
+    show as a change on every preview. That reading of Grafana and the provider is not run here:
+    the test checks the plan sends nothing but `model.durations.canonical`'s form, whose examples
+    are in tests/test_durations.py."""
     (policy,) = of_type(plan_of(stack).plan, POLICY)
     sent = [node[f] for node in policy_nodes(policy["inputs"]) for f in DURATION_FIELDS if node.get(f)]
     assert sent, "the tree sets no timing at all"
