@@ -94,8 +94,14 @@ def run_on_mocks(
     loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="mock-engine"))
     asyncio.set_event_loop(loop)
     runtime_settings.ROOT.set(None)  # a new root stack for this run, not the previous run's
+    engine_mocks = Mocks()
     mocks.set_mocks(
-        Mocks(), project=project, stack=stack, preview=False, logger=logger, monitor=Monitor(Mocks())
+        engine_mocks,
+        project=project,
+        stack=stack,
+        preview=False,
+        logger=logger,
+        monitor=Monitor(engine_mocks),
     )
     pulumi.runtime.set_all_config(dict(config), secret_keys)
     runtime_settings.SETTINGS.rpc_manager.clear()
