@@ -41,18 +41,17 @@ def _connect(props: Mapping[str, Any]):
     )
 
 
-def _apply(props: Mapping[str, Any], set_: Mapping[str, str], reset: list[str]) -> None:
+def _apply(conn, role_name: str, set_: Mapping[str, str], reset: list[str]) -> None:
     from psycopg import errors, sql
 
-    role = sql.Identifier(props["role"])
-    with _connect(props) as conn:
-        for name in sorted(reset):
-            with contextlib.suppress(errors.UndefinedObject):  # the role is gone: nothing to reset
-                conn.execute(sql.SQL("ALTER ROLE {} RESET {}").format(role, sql.Identifier(name)))
-        for name, value in sorted(set_.items()):
-            conn.execute(
-                sql.SQL("ALTER ROLE {} SET {} = {}").format(role, sql.Identifier(name), sql.Literal(value))
-            )
+    role = sql.Identifier(role_name)
+    for name in sorted(reset):
+        with contextlib.suppress(errors.UndefinedObject):  # the role is gone: nothing to reset
+            conn.execute(sql.SQL("ALTER ROLE {} RESET {}").format(role, sql.Identifier(name)))
+    for name, value in sorted(set_.items()):
+        conn.execute(
+            sql.SQL("ALTER ROLE {} SET {} = {}").format(role, sql.Identifier(name), sql.Literal(value))
+        )
 
 
 def missing_grant_rights(conn, grantable: Mapping[str, Any]) -> list[str]:
@@ -82,9 +81,8 @@ def missing_grant_rights(conn, grantable: Mapping[str, Any]) -> list[str]:
     return missing
 
 
-def _check_grantable(props: Mapping[str, Any]) -> None:
-    with _connect(props) as conn:
-        missing = missing_grant_rights(conn, props["grantable"])
+def _check_grantable(conn, props: Mapping[str, Any]) -> None:
+    missing = missing_grant_rights(conn, props["grantable"])
     if missing:
         raise RuntimeError(
             f"{props['user']} may not grant what role {props['role']} needs, so PostgreSQL would only warn "
@@ -109,8 +107,9 @@ class RoleSettingsProvider(dynamic.ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         _check(props["settings"])
-        _check_grantable(props)
-        _apply(props, props["settings"], reset=[])
+        with _connect(props) as conn:
+            _check_grantable(conn, props)
+            _apply(conn, props["role"], props["settings"], reset=[])
         return dynamic.CreateResult(id_=props["role"], outs=props)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
@@ -126,13 +125,15 @@ class RoleSettingsProvider(dynamic.ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         _check(news["settings"])
-        _check_grantable(news)
         dropped = [k for k in olds["settings"] if k not in news["settings"]]
-        _apply(news, news["settings"], reset=dropped)
+        with _connect(news) as conn:
+            _check_grantable(conn, news)
+            _apply(conn, news["role"], news["settings"], reset=dropped)
         return dynamic.UpdateResult(outs=news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        _apply(props, {}, reset=list(props["settings"]))
+        with _connect(props) as conn:
+            _apply(conn, props["role"], {}, reset=list(props["settings"]))
 
 
 class RoleSettings(dynamic.Resource):
