@@ -171,7 +171,8 @@ def test_the_application_still_works(db):
 
 def test_grants_need_the_prerequisite_on_postgres14(declared, db):
     """Without the one-off GRANT ... WITH GRANT OPTION on schema public, PostgreSQL only warns and
-    grants nothing (a silent no-op and a permanent diff): RoleSettings refuses, naming the fix."""
+    grants nothing (the provider would then show the Grant as a diff on every preview, as its source
+    reads; that part is not run): RoleSettings refuses, naming the fix."""
     renamed = declared.renamed("grafana_readonly_check")
     (usage,) = [g for g in renamed.grants if g["objectType"] == "schema"]
     with db.as_superuser() as su:
@@ -194,7 +195,7 @@ def test_grants_need_the_prerequisite_on_postgres14(declared, db):
 
 
 def test_destroy_in_an_unprotected_stack_leaves_nothing_behind(db, declared):
-    """Last: drop everything as the provider would, and the application carries on."""
+    """Last: drop everything with the SQL the provider's source runs, and the application carries on."""
     destroy(db, declared)
     assert role_attributes(db, declared.name) == {}
     db.app_works()
@@ -258,8 +259,9 @@ def test_from_postgres15_a_database_owned_by_the_admin_needs_no_prerequisite(db)
 
 def test_an_upgrade_deleting_the_old_public_grant_changes_nothing_on_postgres14(db, declared):
     """Earlier versions declared Grant(role=public, schema=public, USAGE). If an upgrade deletes it
-    before `pulumi state delete` forgets it, the provider revokes as the admin, who granted none of
-    PUBLIC's privileges on the superuser's schema: nothing changes."""
+    before `pulumi state delete` forgets it, the provider revokes as the admin (the statement its
+    source runs, executed here directly), who granted none of PUBLIC's privileges on the
+    superuser's schema: nothing changes."""
     old_grant = {"role": "public", "database": "clerk", "schema": "public", "objectType": "schema"}
     before = db.access_snapshot(declared.name)
     execute_as_admin(db, revoke_sql({**old_grant, "privileges": ["USAGE"]}))

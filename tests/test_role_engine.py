@@ -4,7 +4,8 @@ The Pulumi CLI is built from the Go module proxy (tools/toolchain); a missing CL
 The program is inline (Automation API), so the CLI runs it without the Python language host, and
 it declares the component's own `session_defaults` resource. The PostgreSQL and random provider
 plugins are not served by the module proxy (tools/toolchain/versions.env), so the Role and its
-Grants are applied beside the engine from the prod plan's own inputs, as the provider runs them.
+Grants are applied beside the engine from the prod plan's own inputs, as SQL written from the
+provider's source (tests/readonly_role.py); the provider itself never runs here.
 
 Lifecycle: `pulumi up`; `pulumi preview --expect-no-changes`; an update (`postgres.lockTimeout`);
 a replacement (`postgres.readonlyRole` renamed); `pulumi destroy`. After each: the probes, the
@@ -72,7 +73,7 @@ def db(postgres_server, declared) -> Iterator[ClerkDatabase]:
 
 
 def apply_role_and_grants(db: ClerkDatabase, declared: DeclaredRole) -> None:
-    """The Role and Grants of the plan, as pulumi-postgresql runs them (its plugin is not built)."""
+    """The Role and Grants of the plan, as pulumi-postgresql's source runs them (its plugin is not built)."""
     execute_as_admin(db, role_sql(declared.role))
     assert not execute_as_admin(db, [s for g in declared.grants for s in grant_sql(g)])
 
