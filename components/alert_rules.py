@@ -114,6 +114,11 @@ def runbook_url(ctx: PackContext, team: str, spec: AlertSpec) -> str:
     return f"{ctx.runbook_base_url}/{team}#{spec.runbook_anchor}"
 
 
+def rule_labels(spec: AlertSpec, severity: str, team: str) -> dict[str, str]:
+    """One rule's labels: the spec's own, then the team and severity the routes match on."""
+    return {**spec.labels, "team": team, "severity": severity}
+
+
 def rule(spec: AlertSpec, severity: str, team: str, ctx: PackContext) -> dict[str, Any]:
     """Inputs of one `RuleGroupRule` (snake_case keys as the Pulumi SDK takes them)."""
     threshold = spec.thresholds[severity]
@@ -128,7 +133,7 @@ def rule(spec: AlertSpec, severity: str, team: str, ctx: PackContext) -> dict[st
         "for_": canonical(spec.for_duration(severity)),
         "no_data_state": spec.no_data_state,
         "exec_err_state": spec.exec_err_state,
-        "labels": {**spec.labels, "team": team, "severity": severity},
+        "labels": rule_labels(spec, severity, team),
         "annotations": {
             "summary": spec.summary,
             "description": spec.description,

@@ -58,9 +58,11 @@ from typing import Any
 
 import yaml
 
+from components.alert_rules import rule_labels  # the labels the planned Grafana rule carries
 from model import scenarios as sc
 from model.durations import parse_duration
 from model.pack import AlertSpec
+from model.vocabulary import SEVERITIES
 
 PROMTOOL = shutil.which("promtool")
 SAMPLE_SECONDS = 60  # default spacing of synthetic input series ("interval" of a test group)
@@ -258,11 +260,6 @@ def expression(spec: AlertSpec, severity: str) -> str:
     return condition
 
 
-def rule_labels(spec: AlertSpec, severity: str, team: str) -> dict[str, str]:
-    """The labels Grafana puts on the rule (alert_rules.rule), in Prometheus' form."""
-    return {**spec.labels, "team": team, "severity": severity}
-
-
 def static_annotations(spec: AlertSpec) -> dict[str, str]:
     """Annotations without templates: what a unit test can expect verbatim."""
     return {
@@ -292,7 +289,7 @@ def prometheus_rule(spec: AlertSpec, severity: str, team: str, templates: bool =
 
 
 def severities(spec: AlertSpec) -> list[str]:
-    return [s for s in ("critical", "warning", "info") if s in spec.thresholds]
+    return [s for s in SEVERITIES if s in spec.thresholds]
 
 
 def rules_document(alerts: Iterable[tuple[str, AlertSpec]], templates: bool = True) -> dict[str, Any]:
