@@ -91,7 +91,8 @@ def run_on_mocks(
     # Pulumi hands every engine call to the loop's default executor. The mock engine answers
     # in-process, so one worker thread is enough; a default pool only adds threads taking turns
     # at the interpreter lock.
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="mock-engine"))
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mock-engine")
+    loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
     runtime_settings.ROOT.set(None)  # a new root stack for this run, not the previous run's
     engine_mocks = Mocks()
@@ -107,12 +108,15 @@ def run_on_mocks(
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()
 
-    _sync_await(run_pulumi_func(program))
-    root = runtime_settings.get_root_resource()
-    return {
-        key: _sync_await(_resolve(output))
-        for key, output in sorted((getattr(root, "outputs", None) or {}).items())
-    }
+    try:
+        _sync_await(run_pulumi_func(program))
+        root = runtime_settings.get_root_resource()
+        return {
+            key: _sync_await(_resolve(output))
+            for key, output in sorted((getattr(root, "outputs", None) or {}).items())
+        }
+    finally:
+        executor.shutdown(wait=False)  # else every run leaves its worker thread behind
 
 
 async def _resolve(output: Any) -> tuple[Any, bool]:
