@@ -34,8 +34,20 @@ def invalid(message: str) -> PydanticCustomError:
     return PydanticCustomError("settings", message)
 
 
-def _checked(kind: str, allowed: str, check: Callable[[Any], Any], base: type = str) -> Any:
-    return Annotated[base, BeforeValidator(check), Doc(kind, allowed)]
+def _checked(kind: str, allowed: str, check: Callable[[Any], Any]) -> Any:
+    return Annotated[str, BeforeValidator(check), Doc(kind, allowed)]
+
+
+def _matching(kind: str, allowed: str, pattern: str, must: str) -> Any:
+    """A string that matches `pattern` whole; otherwise refused with `must (got <value>)`."""
+    regex = re.compile(pattern)
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not regex.match(value):
+            raise invalid(f"{must} (got {shown(value)})")
+        return value
+
+    return _checked(kind, allowed, check)
 
 
 # --- durations -------------------------------------------------------------------------------
@@ -191,16 +203,12 @@ Database = identifier("database")
 
 # --- alerting --------------------------------------------------------------------------------
 
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-
-
-def check_label(value: Any) -> str:
-    if not isinstance(value, str) or not _LABEL_NAME.match(value):
-        raise invalid(f"must be a label name: [a-zA-Z_][a-zA-Z0-9_]* (got {shown(value)})")
-    return value
-
-
-LabelName = _checked("label name", "[a-zA-Z_][a-zA-Z0-9_]*", check_label)
+LabelName = _matching(
+    "label name",
+    "[a-zA-Z_][a-zA-Z0-9_]*",
+    r"^[a-zA-Z_][a-zA-Z0-9_]*$",
+    "must be a label name: [a-zA-Z_][a-zA-Z0-9_]*",
+)
 
 
 @cache
@@ -252,52 +260,32 @@ Weekday = _checked("weekday", "monday to sunday", check_weekday)
 
 # --- receivers -------------------------------------------------------------------------------
 
-_RECEIVER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,38}$")
-
-
-def check_receiver_name(value: Any) -> str:
-    if not isinstance(value, str) or not _RECEIVER_NAME.match(value):
-        raise invalid(
-            f"must be a receiver name: letters, digits, '-' and '_', at most 39 (got {shown(value)})"
-        )
-    return value
-
-
-ReceiverName = _checked("receiver name", "letters, digits, - and _", check_receiver_name)
-
-_CHANNEL = re.compile(r"^#[a-z0-9][a-z0-9._-]{0,79}$")
-
-
-def check_channel(value: Any) -> str:
-    if not isinstance(value, str) or not _CHANNEL.match(value):
-        raise invalid(f"must be a Slack channel like #alerts: lower case, no spaces (got {shown(value)})")
-    return value
-
-
-SlackChannel = _checked("Slack channel", "#name, lower case", check_channel)
-
+ReceiverName = _matching(
+    "receiver name",
+    "letters, digits, - and _",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,38}$",
+    "must be a receiver name: letters, digits, '-' and '_', at most 39",
+)
+SlackChannel = _matching(
+    "Slack channel",
+    "#name, lower case",
+    r"^#[a-z0-9][a-z0-9._-]{0,79}$",
+    "must be a Slack channel like #alerts: lower case, no spaces",
+)
 # Slack's ids: a user group's starts with S, a user's with U or W (what `<!subteam^ID>` and `<@ID>` take).
-_SLACK_GROUP = re.compile(r"^S[A-Z0-9]{5,20}$")
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{5,20}$")
-
-
-def check_slack_group(value: Any) -> str:
-    if not isinstance(value, str) or not _SLACK_GROUP.match(value):
-        raise invalid(
-            f"must be a Slack user group id like S0123ABCD (Slack: the group's profile, copy group ID), "
-            f"not its @handle (got {shown(value)})"
-        )
-    return value
-
-
-def check_slack_user(value: Any) -> str:
-    if not isinstance(value, str) or not _SLACK_USER.match(value):
-        raise invalid(f"must be a Slack member id like U0123ABCD, not a display name (got {shown(value)})")
-    return value
-
-
-SlackGroupId = _checked("Slack user group id", "S then upper-case letters and digits", check_slack_group)
-SlackUserId = _checked("Slack member id", "U or W then upper-case letters and digits", check_slack_user)
+SlackGroupId = _matching(
+    "Slack user group id",
+    "S then upper-case letters and digits",
+    r"^S[A-Z0-9]{5,20}$",
+    "must be a Slack user group id like S0123ABCD (Slack: the group's profile, copy group ID), "
+    "not its @handle",
+)
+SlackUserId = _matching(
+    "Slack member id",
+    "U or W then upper-case letters and digits",
+    r"^[UW][A-Z0-9]{5,20}$",
+    "must be a Slack member id like U0123ABCD, not a display name",
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -331,16 +319,12 @@ def check_secret_key(value: Any) -> str:
 
 SecretKey = _checked("config key", "camelCase key holding the receiver's secret", check_secret_key)
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-
-
-def check_dns_label(value: Any) -> str:
-    if not isinstance(value, str) or not _DNS_LABEL.match(value):
-        raise invalid(f"must be a Kubernetes name: a lower-case DNS label (got {shown(value)})")
-    return value
-
-
-KubernetesName = _checked("Kubernetes name", "lower-case DNS label", check_dns_label)
+KubernetesName = _matching(
+    "Kubernetes name",
+    "lower-case DNS label",
+    r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+    "must be a Kubernetes name: a lower-case DNS label",
+)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 
@@ -353,16 +337,12 @@ def check_name(value: Any) -> str:
 
 DisplayName = _checked("name", "letters, digits, space . _ -, at most 100", check_name)
 
-_STACK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-def check_stack_name(value: Any) -> str:
-    if not isinstance(value, str) or not _STACK.match(value):
-        raise invalid(f"must be the stack's name, like prod, staging or alice-dev (got {shown(value)})")
-    return value
-
-
-StackName = _checked("stack name", "prod, staging, or any other stack", check_stack_name)
+StackName = _matching(
+    "stack name",
+    "prod, staging, or any other stack",
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+    "must be the stack's name, like prod, staging or alice-dev",
+)
 
 
 def reason(value: Any) -> str:
