@@ -43,7 +43,7 @@ def _matching(kind: str, allowed: str, pattern: str, must: str) -> Any:
     regex = re.compile(pattern)
 
     def check(value: Any) -> str:
-        if not isinstance(value, str) or not regex.match(value):
+        if not isinstance(value, str) or not regex.fullmatch(value):
             raise invalid(f"{must} (got {shown(value)})")
         return value
 
@@ -115,7 +115,7 @@ def _check_host(host: str) -> str:
             raise invalid("has a host name that is not a valid internationalised domain name") from None
         raise invalid(f"must write the host in its ASCII (punycode) form: {ascii_form}")
     labels = host.rstrip(".").split(".")
-    if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
+    if len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
         raise invalid("must name a host: letters, digits and '-' between dots, or an IP address")
     return host
 
@@ -177,9 +177,9 @@ def identifier(kind: str) -> Any:
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise invalid(f"must be a {kind} name (got {shown(value)})")
-        if _IDENTIFIER.match(value.lower()) and value != value.lower():
+        if _IDENTIFIER.fullmatch(value.lower()) and value != value.lower():
             raise invalid(f"must be lower case: PostgreSQL folds unquoted names, write {value.lower()}")
-        if not _IDENTIFIER.match(value) or len(value.encode()) > 63:
+        if not _IDENTIFIER.fullmatch(value) or len(value.encode()) > 63:
             raise invalid(
                 f"must be a plain {kind} name: a-z, 0-9 and _, not starting with a digit, at most 63 bytes"
             )
@@ -232,13 +232,13 @@ def check_zone(value: Any) -> str:
 
 TimeZone = _checked("time zone", "IANA name (UTC, Europe/Zurich)", check_zone)
 
-_CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+_CLOCK = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
 
 
 def check_clock(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         raise invalid('must be a time in quotes, like "02:00" (YAML 1.1 reads 02:00 as a number)')
-    if not isinstance(value, str) or not _CLOCK.match(value):
+    if not isinstance(value, str) or not _CLOCK.fullmatch(value):
         raise invalid(f"must be a 24-hour time HH:MM from 00:00 to 24:00 (got {shown(value)})")
     return value
 
@@ -291,7 +291,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def check_email(value: Any) -> str:
-    if not isinstance(value, str) or not _EMAIL.match(value) or not value.isascii():
+    if not isinstance(value, str) or not _EMAIL.fullmatch(value) or not value.isascii():
         raise invalid(f"must be an e-mail address (got {shown(value)})")
     return value
 
@@ -310,7 +310,7 @@ def check_secret_key(value: Any) -> str:
             "holds what looks like the secret itself (not shown); name a config key here and store "
             "the value with `pulumi config set --secret`"
         )
-    if not isinstance(value, str) or not _SECRET_KEY.match(value):
+    if not isinstance(value, str) or not _SECRET_KEY.fullmatch(value):
         raise invalid(f"must name a config key, like pagerdutyClerkKey (got {shown(value)})")
     if value in OWN_CREDENTIALS:
         raise invalid(f"names the program's own credential {value}; a receiver needs its own key")
@@ -330,7 +330,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 
 
 def check_name(value: Any) -> str:
-    if not isinstance(value, str) or not _NAME.match(value) or value != value.strip():
+    if not isinstance(value, str) or not _NAME.fullmatch(value) or value != value.strip():
         raise invalid(f"must be a name: letters, digits, space, '.', '_' and '-' (got {shown(value)})")
     return value
 

@@ -370,6 +370,12 @@ CASES: list[tuple[str, str, Callable[[str], str], tuple[str, ...]]] = [
     ),
     # --- values the real systems would refuse at apply time -----------------------------------
     (
+        "pg-role-trailing-newline",
+        "prod",
+        put("postgres", "readonlyRole", "grafana_readonly\n"),
+        ("postgres.readonlyRole", "plain role name"),
+    ),
+    (
         "pg-timeout-30d",
         "prod",
         put("postgres", "statementTimeout", "30d"),

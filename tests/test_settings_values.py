@@ -10,8 +10,17 @@ from settings.values import (
     PG_MAX_MS,
     PG_RESERVED,
     Clock,
+    DisplayName,
+    Email,
+    KubernetesName,
     LabelName,
+    ReceiverName,
     Role,
+    SecretKey,
+    SlackChannel,
+    SlackGroupId,
+    SlackUserId,
+    StackName,
     Table,
     TimeZone,
     Url,
@@ -112,6 +121,30 @@ def test_clock_times_in_quotes():
     assert ok(Clock, "24:00") == "24:00"
     assert "quotes" in refused(Clock, 120)
     refused(Clock, "25:00")
+    refused(Clock, "0\u0662:00")  # Arabic-Indic digits match Python's \d; a clock is ASCII
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value"),
+    [
+        (LabelName, "team"),
+        (Role, "grafana_readonly"),
+        (Clock, "02:00"),
+        (ReceiverName, "slack-alerts"),
+        (SlackChannel, "#alerts"),
+        (SlackGroupId, "S0123ABCD"),
+        (SlackUserId, "U0123ABCD"),
+        (Email, "oncall@example.com"),
+        (SecretKey, "pagerdutyClerkKey"),
+        (KubernetesName, "grafana"),
+        (DisplayName, "Clerk"),
+        (StackName, "prod"),
+    ],
+)
+def test_a_trailing_newline_is_refused(annotation, value):
+    """A YAML block scalar or a quoted "\\n" ends in a newline, which a regex's `$` lets through."""
+    assert ok(annotation, value) == value
+    refused(annotation, value + "\n")
 
 
 @pytest.mark.parametrize(
