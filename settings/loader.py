@@ -167,11 +167,7 @@ class _Secrets:
         return self.config.get_secret(name)
 
 
-def load(
-    pack_schema: Mapping[str, Mapping[str, Any]],
-    config: pulumi.Config | None = None,  # noqa: ARG001 - the namespace is read from the engine
-    stack: str | None = None,
-) -> Settings:
+def load(pack_schema: Mapping[str, Mapping[str, Any]], stack: str | None = None) -> Settings:
     """Read and validate the whole stack configuration; raise SettingsError listing every problem.
 
     `pack_schema` is what the packs declare (team -> option -> PackOption: dashboards.PACK_OPTIONS).
@@ -203,8 +199,7 @@ def load(
             partial = _partial(schema, raw[name], err)
             if partial is not None:
                 sections[name] = partial
-    secret_keys = {"grafanaAuth", "postgresAdminPassword"} | receiver_secret_keys(raw.get("receivers"))
-    problems += _unknown_top_level(raw, schemas, secret_keys, stack)
+    problems += _unknown_top_level(raw, schemas, required_secrets(raw), stack)
     problems += cross_checks(sections, stack)
     secrets = _Secrets(stack)
     auth = secrets.read("grafanaAuth", SECRET_EXAMPLES["grafanaAuth"])
