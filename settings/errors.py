@@ -12,6 +12,7 @@ from typing import Annotated, Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from settings.models import StackSettings
 from settings.problems import Problem, did_you_mean, key_of, list_fix, rm_command, set_command, shown
 
 # Settings that existed once and were removed, with why (shown instead of a "did you mean").
@@ -201,9 +202,7 @@ def _rename(stack: str, path: list[str | int], new: str) -> str:
 
 
 def _section_example(section: Any) -> Any:
-    from settings.models import StackSettings
-
-    info = next((f for n, f in StackSettings.model_fields.items() if (f.alias or n) == section), None)
+    info = _field_by_alias(StackSettings, section)
     return info.examples[0] if info is not None and info.examples else "<value>"
 
 

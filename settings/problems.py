@@ -147,10 +147,6 @@ def rm_command(stack: str, path: Sequence[str | int]) -> str:
     return f"pulumi config rm {flag}{_quoted_key(path)} --stack {stack}"
 
 
-def rename_fix(stack: str, path: Sequence[str | int], new: str) -> str:
-    return f"rename `{path[-1]}` to `{new}` in Pulumi.{stack}.yaml (key {key_of([*path[:-1], new])})"
-
-
 def did_you_mean(word: str, known: Iterable[str]) -> str | None:
     """The closest known key, compared without case: `categoryReceiver` -> `categoryReceivers`."""
     known = list(known)
