@@ -18,6 +18,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from model.durations import parse_duration
 from settings.problems import key_of
 from tests.helpers import run_plan_on
 from tools.plan import ROOT
@@ -172,9 +173,18 @@ def test_every_small_mistake_is_refused_naming_its_key(stack, kind, data):
         assert err.count("\n  - ") == 1, f"{kind}: one mistake, one message\n{err}"
 
 
+def is_duration(value: Any) -> bool:
+    try:
+        parse_duration(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def test_every_bounded_setting_of_the_stack_files_has_its_outside_values():
     """The range mutations reach every number and duration the stack files set."""
     for stack in STACKS:
         for path, value in nodes(config_of(stack)):
-            if isinstance(value, int) and not isinstance(value, bool) and isinstance(path[-1], str):
+            number = isinstance(value, int) and not isinstance(value, bool)
+            if (number or isinstance(value, str) and is_duration(value)) and isinstance(path[-1], str):
                 assert path[-1] in JUST_OUTSIDE, path
