@@ -65,9 +65,8 @@ def _describe(annotation: Any, metadata: list[Any]) -> tuple[str, str]:
 def _default(info: FieldInfo) -> str:
     if info.is_required():
         return "required"
-    if info.default_factory is not None:
-        value = info.default_factory()
-        return "" if isinstance(value, BaseModel | dict | tuple) and not value else ""
+    if info.default_factory is not None:  # a nested section or an empty mapping: nothing to show
+        return ""
     value = info.default
     if value is None or value is PydanticUndefined:
         return ""
