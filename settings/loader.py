@@ -34,7 +34,7 @@ from settings.problems import (
     without_cascades,
 )
 from settings.section import Section
-from settings.values import OWN_CREDENTIALS, Flag, integer
+from settings.values import OWN_CREDENTIALS, PACK_OPTION_TYPES
 
 REQUIRED_SECTIONS = (
     "environment",
@@ -75,11 +75,13 @@ def _freeze(pack_schema: Mapping[str, Mapping[str, Any]]) -> tuple:
 @cache
 def _packs_model(frozen: tuple) -> type[Section]:
     """`packs.<team>.<option>` from what the packs declare (PackOption: its default gives the type)."""
-    types = {bool: Flag, int: integer(0, 2**31 - 1), str: str}
     teams = {}
     for team, options in frozen:
         fields = {
-            name: (types[type(o.default)], Field(o.default, description=o.help, examples=[o.default]))
+            name: (
+                PACK_OPTION_TYPES[type(o.default)],
+                Field(o.default, description=o.help, examples=[o.default]),
+            )
             for name, o in options
         }
         team_model = create_model(f"{team.title()}Options", __base__=Section, **fields)

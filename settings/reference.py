@@ -16,7 +16,7 @@ from pydantic_core import PydanticUndefined
 
 from settings.alerting import RECEIVER_MODELS
 from settings.models import StackSettings
-from settings.values import Doc
+from settings.values import PACK_OPTION_TYPES, Doc
 
 BEGIN = "<!-- settings-table:begin (generated from the settings schema; do not edit by hand) -->"
 END = "<!-- settings-table:end -->"
@@ -129,10 +129,9 @@ def _rows(model: type[BaseModel], prefix: str, context: str = "") -> Iterator[tu
 
 def settings_table(pack_schema: Mapping[str, Mapping[str, Any]]) -> str:
     rows = list(_rows(StackSettings, ""))
-    types_ = {bool: ("boolean", "true, false"), int: ("integer", "0 to 2147483647"), str: ("text", "")}
     for team, options in sorted(pack_schema.items()):
         for name, option in sorted(options.items()):
-            kind, allowed = types_[type(option.default)]
+            kind, allowed = _describe(PACK_OPTION_TYPES[type(option.default)], [])
             default = str(option.default).lower() if isinstance(option.default, bool) else str(option.default)
             rows.append((f"packs.{team}.{name}", kind, default, allowed, option.help))
     lines = ["| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]

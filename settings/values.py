@@ -89,6 +89,9 @@ def integer(low: int, high: int) -> Any:
 
 Flag = Annotated[StrictBool, Doc("boolean", "true, false")]
 
+# A pack option's type, from its default's (`PackOption`): the loader checks it, the table shows it.
+PACK_OPTION_TYPES = {bool: Flag, int: integer(0, 2**31 - 1), str: Annotated[str, Doc("text")]}
+
 
 # --- URLs and hosts --------------------------------------------------------------------------
 
