@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import pulumi
 from pydantic import Field, PrivateAttr
 
+from model.durations import parse_duration
 from settings.alerting import Receiver, ReceiverBase, RoutingSettings
 from settings.section import Section
 from settings.values import (
@@ -35,7 +36,6 @@ from settings.values import (
     Url,
     duration,
     integer,
-    seconds_of,
     unique,
 )
 
@@ -154,15 +154,15 @@ with warnings.catch_warnings():
 
         @property
         def statement_timeout_s(self) -> int:
-            return seconds_of(self.statement_timeout)
+            return parse_duration(self.statement_timeout)
 
         @property
         def idle_in_transaction_timeout_s(self) -> int:
-            return seconds_of(self.idle_in_transaction_timeout)
+            return parse_duration(self.idle_in_transaction_timeout)
 
         @property
         def lock_timeout_s(self) -> int:
-            return seconds_of(self.lock_timeout)
+            return parse_duration(self.lock_timeout)
 
 
 # --- Loki and Prometheus ---------------------------------------------------------------------
@@ -182,7 +182,7 @@ class LokiSettings(Section):
 
     @property
     def timeout_s(self) -> int:
-        return seconds_of(self.timeout)
+        return parse_duration(self.timeout)
 
 
 class PrometheusSettings(Section):
@@ -199,7 +199,7 @@ class PrometheusSettings(Section):
 
     @property
     def timeout_s(self) -> int:
-        return seconds_of(self.timeout)
+        return parse_duration(self.timeout)
 
 
 class KubernetesSecretSettings(Section):

@@ -76,10 +76,6 @@ def duration(low: int, high: int, consumer: str) -> Any:
     return _checked("duration", span, check)
 
 
-def seconds_of(text: str) -> int:
-    return parse_duration(text)
-
-
 # --- numbers and flags -----------------------------------------------------------------------
 
 
