@@ -43,6 +43,9 @@ _MESSAGES = {
     "tuple_type": "must be a list",
 }
 
+# A number or boolean given as text.
+_TYPED = ("bool_type", "bool_parsing", "int_type", "int_parsing")
+
 
 def _path(loc: tuple[Any, ...], data: Any) -> tuple[list[str | int], Any, bool]:
     """(the keys the user wrote, the value there, whether the last step exists in the data)."""
@@ -193,8 +196,26 @@ def problems_from(
             )
         else:
             message = e["msg"]
-        problems.append(Problem(key_of(path), message, _fix(stack, path, schema, inner, value, data)))
+        fix = _fix(stack, path, schema, inner, value, data)
+        if kind in _TYPED and found and isinstance(value, str):
+            # The user's own value, unquoted; the CLI keeps a quoted value's type when it sets it
+            # again, so it is removed first.
+            typed = _unquoted(value, kind.startswith("bool"))
+            fix = f"{rm_command(stack, path)} && " + (
+                set_command(stack, path, typed) if typed is not None else fix
+            )
+        problems.append(Problem(key_of(path), message, fix))
     return problems
+
+
+def _unquoted(text: str, boolean: bool) -> bool | int | None:
+    """A boolean (or whole number) written in quotes, as the value it was meant to be."""
+    if boolean:
+        return {"true": True, "false": False}.get(text.strip().lower())
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 def _rename(stack: str, path: list[str | int], new: str) -> str:

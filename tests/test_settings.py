@@ -275,7 +275,8 @@ def test_bad_pack_options_are_named_with_their_fix():
         "observability:packs.medai",
     }
     assert "must be true or false" in found["observability:packs.media.backlog"].message
-    assert found["observability:packs.media.backlog"].fix == (
+    assert found["observability:packs.media.backlog"].fix == (  # the CLI keeps a quoted value's type
+        "pulumi config rm --path 'observability:packs.media.backlog' --stack staging && "
         "pulumi config set --path 'observability:packs.media.backlog' false --stack staging"
     )
     assert "did you mean backlog" in found["observability:packs.media.backlgo"].message
