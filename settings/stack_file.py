@@ -7,11 +7,11 @@ built, so an alias bomb is refused in milliseconds), tags other than the core on
 is never constructed), dates, binary, sets, non-text keys, tabs, several documents, an empty file,
 and a document that is not a mapping with a `config:` mapping.
 
-Scalars are resolved as the Pulumi CLI's YAML library resolves them (compared by hand with Pulumi
-3.274's `pulumi config get --json`): only true/false are booleans (`yes`, `on` stay text), `02:00`
-is text and not a base-60 number, `1_000` and `0b101` are numbers; `.inf` and `.nan` are refused
-(the CLI cannot hand them over), and so are dates (the CLI turns `2024-01-01` into
-`2024-01-01 00:00:00 +0000 UTC`).
+Scalars are resolved as the Pulumi CLI's YAML library resolves them (`tests/test_settings_cli.py`
+compares them with the pinned CLI's `pulumi config get --json`): only true/false are booleans
+(`yes`, `on` stay text), `02:00` is text and not a base-60 number, `1_000` and `0b101` are numbers;
+`.inf` and `.nan` are refused (the CLI cannot hand them over), and so are dates (the CLI turns
+`2024-01-01` into `2024-01-01 00:00:00 +0000 UTC`).
 """
 
 from __future__ import annotations

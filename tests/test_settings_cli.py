@@ -1,0 +1,113 @@
+"""Settings against the real Pulumi CLI (`tools/toolchain`, pinned), with a file backend.
+
+- The fixes a settings error prints work as printed: each case breaks a real stack file; `make plan`
+  refuses it and prints one `fix:` per problem; each printed `pulumi config ...` command is run by a
+  shell, as a user would paste it, and the edited file must then plan (exit 0).
+- Stack files are read as the CLI reads them: the strict reader's scalars equal `pulumi config get`'s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import run_plan_on
+from tools.plan import ROOT
+from tools.toolchain import Toolchain, ToolchainMissing, pulumi_toolchain
+
+NS = "observability:"
+
+
+@pytest.fixture(scope="module")
+def toolchain() -> Toolchain:
+    try:
+        return pulumi_toolchain()
+    except ToolchainMissing as missing:
+        pytest.fail(str(missing))
+
+
+def cli(toolchain: Toolchain, project: Path, backend: Path) -> dict:
+    """subprocess.run keywords for the CLI in `project`, with a file backend in `backend`."""
+    env = {
+        **os.environ,
+        "PATH": f"{toolchain.bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PULUMI_HOME": str(toolchain.pulumi_home),
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": "test",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+    return {"cwd": project, "env": env, "capture_output": True, "text": True}
+
+
+def new_project(tmp_path: Path, stack_text: str) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    (project / "Pulumi.prod.yaml").write_text(stack_text)
+    return project
+
+
+def broken(section: str, **values) -> str:
+    doc = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    doc["config"][NS + section].update(values)
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def printed_commands(err: str) -> list[str]:
+    """The `pulumi config` commands of every printed fix (a list fix offers its commands after `or:`)."""
+    fixes = [line.split("fix: ", 1)[1] for line in err.splitlines() if "fix: " in line]
+    return [fix.split(" or: ", 1)[-1] for fix in fixes]
+
+
+@pytest.mark.parametrize(
+    ("case", "section", "values"),
+    [
+        ("port-out-of-range", "postgres", {"port": 70000}),
+        ("tables-as-text", "postgres", {"tables": "sites"}),
+        ("prod-without-tls", "postgres", {"sslmode": "disable"}),
+        ("quoted-boolean", "environment", {"paging": "true"}),
+        ("quoted-number", "postgres", {"port": "5432"}),
+        ("list-item", "routing", {"groupBy": ["alert-name"]}),
+        ("prod-over-http", "loki", {"url": "http://loki.example.internal:3100"}),
+    ],
+)
+def test_printed_fixes_work_with_the_real_cli(case, section, values, toolchain, tmp_path):
+    project = new_project(tmp_path, broken(section, **values))
+    stack_file = project / "Pulumi.prod.yaml"
+    status, _out, err, _written = run_plan_on("prod", stack_file.read_text(), tmp_path / "before")
+    assert status == 2, err
+    commands = printed_commands(err)
+    assert commands and all(c.startswith("pulumi config ") for c in commands), err
+
+    shell = cli(toolchain, project, tmp_path)
+    init = subprocess.run(["pulumi", "stack", "init", "prod"], **shell)
+    assert init.returncode == 0, init.stderr
+    for command in commands:
+        ran = subprocess.run(["bash", "-c", command], **shell)
+        assert ran.returncode == 0, f"{case}: {command}\n{ran.stderr}"
+
+    status, _out, err, _written = run_plan_on("prod", stack_file.read_text(), tmp_path / "after")
+    assert status == 0, f"{case}: still refused after {commands}\n{err}"
+
+
+SCALARS = "a: yes\nb: 02:00\nc: true\nd: 0x1F\ne: 1_000\nf: ~\n<<: {g: 1}\nh: on\ni: 0b101\nj: y\nk: 1.5e3\n"
+
+
+def test_scalars_are_read_as_the_cli_reads_them(toolchain, tmp_path):
+    """`yes`/`on`/`y` stay text, `02:00` is text, hex, binary and `1_000` are numbers, `<<` merges."""
+    from settings.stack_file import load_yaml
+
+    body = "".join(f"    {line}\n" for line in SCALARS.splitlines())
+    project = new_project(tmp_path, f"config:\n  observability:x:\n{body}")
+    shell = cli(toolchain, project, tmp_path)
+    assert subprocess.run(["pulumi", "stack", "init", "prod"], **shell).returncode == 0
+    got = subprocess.run(["pulumi", "config", "get", "observability:x", "--json"], **shell)
+    assert got.returncode == 0, got.stderr
+    (tmp_path / "x.yaml").write_text(SCALARS)
+    assert load_yaml(tmp_path / "x.yaml") == json.loads(got.stdout)["objectValue"]
