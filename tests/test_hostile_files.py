@@ -9,7 +9,7 @@ the error must say. Secret-looking values must never be echoed. `make plan` runs
 from __future__ import annotations
 
 import copy
-import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -548,9 +548,7 @@ def test_hostile_file_is_refused_cleanly(case, stack, change, expected, tmp_path
     hostile = change(original(stack))
     if case == "yaml-not-utf8":
         hostile = hostile.encode("utf-8", "surrogateescape")
-    started = time.perf_counter()
     status, out, err, written = run_plan_on(stack, hostile, tmp_path)
-    elapsed = time.perf_counter() - started
     assert status == 2, f"{case}: exit {status}\n{out}\n{err}"
     assert "Traceback" not in err + out
     assert not written, "something was written under build/"
@@ -560,18 +558,23 @@ def test_hostile_file_is_refused_cleanly(case, stack, change, expected, tmp_path
         assert secret not in err + out, f"{case}: a pasted secret was echoed"
     # One mistake, one message: one settings problem, or one line naming the file and line.
     assert err.count("\n  - ") == 1 or (err.count("\n") == 1 and "configuration problem" not in err), err
-    assert elapsed < 5, f"{case} took {elapsed:.1f}s"
 
 
-def test_an_alias_bomb_is_refused_in_well_under_a_second(tmp_path):
+def test_an_alias_bomb_is_refused_without_being_expanded(tmp_path):
+    """Counted, never built: 10^9 values would take gigabytes; the refusal allocates a few MiB.
+    (How long it takes is the benchmark's business, not a test's.)"""
     from settings.stack_file import StackFileError, load_yaml
 
     path = tmp_path / "bomb.yaml"
     path.write_text(BOMB)  # 10^9 values once expanded
-    started = time.perf_counter()
-    with pytest.raises(StackFileError, match="expands to more than"):
-        load_yaml(path)
-    assert time.perf_counter() - started < 0.5
+    tracemalloc.start()
+    try:
+        with pytest.raises(StackFileError, match="expands to more than"):
+            load_yaml(path)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20, f"{peak / 2**20:.1f} MiB allocated"
 
 
 def test_a_stack_file_that_cannot_be_read_is_named(tmp_path):
