@@ -62,8 +62,25 @@ def run_on_mocks(
     key -> (value, is_secret). `on_register` sees every registration before the engine answers it
     (an exception it raises fails the run); `new_resource` gives each resource's state."""
 
+    registering: list[Any] = []  # the request the engine is answering (one at a time, see below)
+
     class Mocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+            # The base monitor has deserialised the request's inputs once already (args.inputs);
+            # the rest of what the engine receives is read from the request itself.
+            request = registering[-1]
+            on_register(
+                Registration(
+                    type=request.type,
+                    name=request.name,
+                    parent_urn=request.parent,
+                    inputs=args.inputs,
+                    custom=bool(request.custom),
+                    protect=bool(request.protect),
+                    retain_on_delete=bool(request.retainOnDelete),
+                    provider_ref=request.provider,
+                )
+            )
             return f"{args.name}-id", new_resource(args.typ, args.name, dict(args.inputs))
 
         def call(self, args: pulumi.runtime.MockCallArgs):
@@ -71,21 +88,11 @@ def run_on_mocks(
 
     class Monitor(mocks.MockMonitor):
         def RegisterResource(self, request):
-            if request.type != "pulumi:pulumi:Stack":
-                mocks._ensure_event_loop()  # deserialising may create futures on this thread
-                on_register(
-                    Registration(
-                        type=request.type,
-                        name=request.name,
-                        parent_urn=request.parent,
-                        inputs=rpc.deserialize_properties(request.object),
-                        custom=bool(request.custom),
-                        protect=bool(request.protect),
-                        retain_on_delete=bool(request.retainOnDelete),
-                        provider_ref=request.provider,
-                    )
-                )
-            return super().RegisterResource(request)
+            registering.append(request)  # the stack itself never reaches new_resource
+            try:
+                return super().RegisterResource(request)
+            finally:
+                registering.pop()
 
     loop = asyncio.new_event_loop()
     # Pulumi hands every engine call to the loop's default executor. The mock engine answers

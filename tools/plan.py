@@ -14,6 +14,7 @@ import functools
 import gc
 import json
 import logging
+import os
 import shutil
 import sys
 from collections import Counter
@@ -50,6 +51,8 @@ class PlanResult:
     dashboards: dict[str, dict[str, Any]]  # uid -> model, as the engine received it
     outputs: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    # uid -> the dashboard's `configJson` exactly as the engine received it (what build/ writes)
+    dashboard_texts: dict[str, str] = field(default_factory=dict)
 
 
 def project_name() -> str:
@@ -240,12 +243,15 @@ def render_plan(
 
     resources.sort(key=lambda r: (r["type"], r["name"]))
     dashboards = {}
+    texts = {}
     for r in resources:
         if r["type"] == "grafana:oss/dashboard:Dashboard":
-            model = json.loads(r["inputs"]["configJson"])
+            text = r["inputs"]["configJson"]
+            model = json.loads(text)
             dashboards[model["uid"]] = model
+            texts[model["uid"]] = text
     plan = {"project": project, "stack": stack, "resources": resources, "outputs": outputs}
-    return PlanResult(project, stack, plan, dashboards, outputs, warnings)
+    return PlanResult(project, stack, plan, dashboards, outputs, warnings, texts)
 
 
 def write_plan(result: PlanResult, out_root: Path) -> Path:
@@ -255,7 +261,10 @@ def write_plan(result: PlanResult, out_root: Path) -> Path:
     (out / "dashboards").mkdir(parents=True)
     (out / "plan.json").write_text(to_json(result.plan))
     for uid, model in sorted(result.dashboards.items()):
-        (out / "dashboards" / f"{uid}.json").write_text(to_json(model))
+        # The text Grafana receives, not a second serialisation of it (the program writes
+        # `configJson` with the same to_json; models built by hand in tests have no text).
+        text = result.dashboard_texts.get(uid)
+        (out / "dashboards" / f"{uid}.json").write_text(text if text is not None else to_json(model))
     return out
 
 
@@ -314,13 +323,21 @@ def exit_as_process(entry: Callable[[], int]) -> NoReturn:
     """Run a plan command as the short-lived process it is, then exit with its status.
 
     The collector stays off for the whole run (see collector_paused: the heap only grows, almost
-    nothing of it is cyclic garbage), and before exiting every object is frozen, so interpreter
-    shutdown does not scan the whole heap once more only to free it.
+    nothing of it is cyclic garbage). Once the output streams are flushed the process ends with
+    `os._exit`, skipping interpreter finalisation: tearing down the objects of the thousands of
+    modules the SDKs load, one by one, only frees memory the kernel reclaims at exit anyway (every
+    file the plan writes is closed by then). A reader that stops early (`make plan | head`) ends
+    the plan quietly, as it ends any command line tool, instead of with a traceback.
     """
     gc.disable()
-    code = entry()
-    gc.freeze()
-    sys.exit(code)
+    try:
+        code = entry()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush
+        code = 1
+    os._exit(code)
 
 
 if __name__ == "__main__":
