@@ -7,6 +7,10 @@ and that the synthetic content does not collide with itself.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 from model.datasources import UIDS
 from model.pack import PackContext
 from tools.bench import report, timing
@@ -61,6 +65,7 @@ def _plan_row(stack, wall_x, rss_x, target):
     return {
         "stack": stack, "pairs": 9, "wall_x": wall_x, "cpu_x": wall_x, "rss_x": rss_x, "wall_target": target,
         "wall_ok": wall_x <= target, "rss_ok": rss_x <= 1.2, "plan_rss_mib": 80, "floor_rss_mib": 66,
+        "sdk_wall_x": 0.87, "engine_wall_x": 1.02,
     }  # fmt: skip
 
 
@@ -68,7 +73,11 @@ def test_a_missed_target_is_shown_missed_with_its_ratio():
     results = {"plan": {"rss_target": 1.2, "rows": [_plan_row("prod", 1.31, 1.05, 1.1)]}}
     rows = {target: (ok, measured) for target, ok, measured in report.targets(results)}
     wall = next(k for k in rows if "prod <= 1.1x" in k)
-    assert rows[wall] == (False, "1.31x (CPU time 1.31x)")
+    assert rows[wall] == (
+        False,
+        "1.31x (CPU time 1.31x); floors of this stack: the libraries it executes 0.87x,"
+        " with its resources registered 1.02x",
+    )
     memory = next(k for k in rows if "peak memory" in k)
     assert rows[memory][0] is True
 
@@ -111,3 +120,44 @@ def test_the_backend_clock_measures_the_query_not_the_wait(postgres_server):
         idle = clock.cost(lambda: conn.execute("SELECT pg_sleep(0.2)").fetchall())
     assert busy.cpu_ms > 10
     assert idle.wall_ms >= 200 and idle.cpu_ms < 20
+
+
+def test_the_sdk_floor_executes_what_the_plan_executes(tmp_path):
+    """The SDK floor row is only a floor if it loads what the plan loads, lazily registered
+    namespaces (Grafana's `alerting`) executed as the plan executes them, and nothing of ours."""
+    from tools.bench.plan_cost import executed_libraries
+    from tools.plan import ROOT
+
+    names = executed_libraries("staging")
+    expected = {
+        "pulumiverse_grafana.alerting._inputs",
+        "pydantic.main",
+        "grafana_foundation_sdk.builders.dashboard",
+    }
+    assert expected <= set(names)
+    assert not [n for n in names if n.startswith("pulumi_kubernetes")]  # staging registers no Secret
+    listed = tmp_path / "modules.json"
+    listed.write_text(json.dumps(names))
+    check = (
+        "import json, sys, types\n"
+        "from tools.bench.replay import main\n"
+        "main(sys.argv[1:])\n"
+        "names = json.load(open(sys.argv[1]))\n"
+        "unexecuted = [n for n in names if type(sys.modules.get(n)) is not types.ModuleType]\n"
+        "ours = ('settings', 'components', 'dashboards', 'model', 'program')\n"
+        "print(json.dumps([unexecuted, [m for m in sys.modules if m.split('.')[0] in ours]]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check, str(listed)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout) == [[], []]
+
+
+def test_the_engine_floor_registers_every_resource_of_the_plan():
+    from tests.plans import plan_of
+    from tools.bench.replay import replay
+
+    plan = plan_of("prod").plan
+    kinds = {r["type"].split(":")[0] for r in plan["resources"]}
+    assert {"grafana", "kubernetes", "postgresql", "random", "pulumi", "observability"} <= kinds
+    assert replay(plan) == len(plan["resources"])
