@@ -145,10 +145,11 @@ def _plan_section(plan: dict[str, Any]) -> list[str]:
         "### 1. Offline plan against the floor",
         "",
         f'Floor: `python -c "{plan["floor"]}"`. Pairs of (plan, floor), the order alternating, one warm-up '
-        'pair discarded; ratios are medians of the per-pair ratios. "SDK floor": the third-party modules '
-        "the stack's plan executes, imported alone in a fresh interpreter (`tools/bench/plan_cost.py`), "
-        "in pairs with the same floor: what any program registering these resources with these libraries "
-        "costs before it does anything.",
+        "pair discarded; ratios are medians of the per-pair ratios. Each stack's own floors, in pairs with "
+        "the same floor (`tools/bench/replay.py`): *SDK floor*, the third-party modules the stack's plan "
+        "executes, imported alone; *engine floor*, the same plus the plan's resources registered on the "
+        "mock engine through Pulumi's generic resource classes. What is left between the engine floor and "
+        "the plan is the program's own work.",
         "",
     ]
     lines += _table(
