@@ -114,31 +114,57 @@ def _quoted_key(path: Sequence[str | int]) -> str:
     return f"'{key}'" if "'" not in key else shlex.quote(key)
 
 
-def set_command(stack: str, path: Sequence[str | int], example: Any, secret: bool = False) -> str:
-    """`pulumi config set` for one value; `--path` inside a section; typed as YAML reads it."""
+def is_placeholder(value: Any) -> bool:
+    """`<admin-password>`: what the user must supply, not a value to print into a command."""
+    return isinstance(value, str) and value.startswith("<") and value.endswith(">")
+
+
+def _asks_for(examples: Sequence[Any]) -> str:
+    """The words before a command that leaves placeholders out: the CLI asks for each value."""
+    wanted = [str(e) for e in examples if is_placeholder(e)]
+    return f"enter {' then '.join(wanted)} when asked: " if wanted else ""
+
+
+def _set(stack: str, path: Sequence[str | int], example: Any, secret: bool = False) -> str:
     flags = ["--secret"] if secret else []
     if len(path) > 1:
         flags.append("--path")
+    value: str | None
     if isinstance(example, bool):
         value = json.dumps(example)
     elif isinstance(example, int):
         value = str(example)
+    elif is_placeholder(example):
+        value = None  # `pulumi config set` without a value asks for it (no echo for --secret)
     else:
         value = str(example)
         # With --path, "true"/"false" and integers become typed values: keep text as text.
         if len(path) > 1 and (value in ("true", "false") or re.fullmatch(r"-?\d+", value)):
             flags.append("--type string")
-        value = value if value.startswith("<") and value.endswith(">") else shlex.quote(value)
-    return f"pulumi config set {' '.join([*flags, ''])}{_quoted_key(path)} {value} --stack {stack}"
+        value = shlex.quote(value)
+    words = ["pulumi config set", *flags, _quoted_key(path), *([value] if value is not None else [])]
+    return " ".join([*words, "--stack", stack])
+
+
+def set_command(stack: str, path: Sequence[str | int], example: Any, secret: bool = False) -> str:
+    """`pulumi config set` for one value; `--path` inside a section; typed as YAML reads it.
+
+    A placeholder is never printed as the value: pasted into a shell, `<admin-password>` is two
+    redirections. The command leaves the value out, so the CLI asks for it (without echo for a
+    secret, which then stays out of the shell's history too), and the fix says what to enter.
+    """
+    return _asks_for([example]) + _set(stack, path, example, secret)
 
 
 def list_fix(stack: str, path: Sequence[str | int], examples: Sequence[Any]) -> str:
     """A list setting: replace it item by item (indexed --path commands work; a JSON string does not)."""
     rm = f"pulumi config rm --path {_quoted_key(path)} --stack {stack}"
-    sets = [set_command(stack, [*path, i], e) for i, e in enumerate(examples)]
+    sets = [_set(stack, [*path, i], e) for i, e in enumerate(examples)]
     inline = ", ".join(str(e) for e in examples)
-    return f"edit the YAML list in Pulumi.{stack}.yaml ({path[-1]}: [{inline}]), or: " + " && ".join(
-        [rm, *sets]
+    return (
+        f"edit the YAML list in Pulumi.{stack}.yaml ({path[-1]}: [{inline}]), or: "
+        + _asks_for(examples)
+        + " && ".join([rm, *sets])
     )
 
 

@@ -69,7 +69,8 @@ def test_all_problems_reported_at_once_with_fixes():
         "observability:grafanaAuth",
     }
     assert found["observability:grafanaAuth"].fix == (
-        "pulumi config set --secret 'observability:grafanaAuth' <service-account-token> --stack prod"
+        "enter <service-account-token> when asked: "
+        "pulumi config set --secret 'observability:grafanaAuth' --stack prod"
     )
     assert found["observability:postgres.port"].fix == (
         "pulumi config set --path 'observability:postgres.port' 5432 --stack prod"
@@ -78,21 +79,36 @@ def test_all_problems_reported_at_once_with_fixes():
 
 
 def test_every_fix_command_parses_as_a_pulumi_config_command():
-    """Each printed command is one shell line of `pulumi config set|rm` with a quoted key."""
+    """Each printed command is one shell line of `pulumi config set|rm` with a quoted key, and no
+    word of it is a shell operator: a placeholder such as `<receiver>` printed as a value would be
+    two redirections (the CLI asks for such a value instead, see test_settings_cli.py)."""
+    routing = changed("prod", "routing", groupBy=["alert-name"], sendAllTo="slack-alert")
+    without_oncall = changed("prod", "routing", roles={})
     found = problems(
         "prod",
         overrides={
             **changed("prod", "postgres", tables="sites", sslmode="prefer", schema="pg_catalog"),
-            **changed("prod", "routing", groupBy=["alert-name"], sendAllTo="slack-alert"),
+            **routing,
         },
+        drop_secrets=["grafanaAuth"],
+        plain_secrets=["slackToken"],
     )
+    with pytest.raises(settings.SettingsError) as unmapped:
+        bound("prod", overrides=without_oncall)
+    found |= {p.key: p for p in unmapped.value.problems}
+    assert {
+        "observability:grafanaAuth",
+        "observability:slackToken",
+        "observability:routing.roles.oncall",
+    } <= set(found)
     for problem in found.values():
-        for command in problem.fix.split(" && "):
-            if not command.startswith("pulumi"):
-                command = command.split("or: ", 1)[-1]
+        commands = problem.fix[problem.fix.index("pulumi config ") :]
+        for command in commands.split(" && "):
             words = shlex.split(command)
             assert words[:3] in (["pulumi", "config", "set"], ["pulumi", "config", "rm"]), command
             assert words[-2:] == ["--stack", "prod"]
+            lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+            assert not [w for w in lexer if set(w) <= set("<>|;&()")], command
     tables = found["observability:postgres.tables"].fix
     assert "pulumi config set --path 'observability:postgres.tables[0]' sites --stack prod" in tables
     assert "edit the YAML list" in tables

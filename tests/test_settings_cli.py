@@ -60,9 +60,10 @@ def broken(section: str, **values) -> str:
 
 
 def printed_commands(err: str) -> list[str]:
-    """The `pulumi config` commands of every printed fix (a list fix offers its commands after `or:`)."""
+    """The `pulumi config` commands of every printed fix (after the words of an edit to make
+    instead, `... or: `, or of the value to enter, `enter <receiver> when asked: `)."""
     fixes = [line.split("fix: ", 1)[1] for line in err.splitlines() if "fix: " in line]
-    return [fix.split(" or: ", 1)[-1] for fix in fixes]
+    return [fix[fix.index("pulumi config ") :] for fix in fixes]
 
 
 @pytest.mark.parametrize(
@@ -94,6 +95,52 @@ def test_printed_fixes_work_with_the_real_cli(case, section, values, toolchain, 
 
     status, _out, err, _written = run_plan_on("prod", stack_file.read_text(), tmp_path / "after")
     assert status == 0, f"{case}: still refused after {commands}\n{err}"
+
+
+def _plain_token(doc: dict) -> None:
+    doc["config"][NS + "grafanaAuth"] = "glsa_stored-in-plain-text"
+
+
+def _unmapped_role(doc: dict) -> None:
+    doc["config"][NS + "routing"]["roles"] = {}
+
+
+@pytest.mark.parametrize(
+    ("case", "breaks", "answer", "fixed"),
+    [
+        ("secret-in-plain-text", _plain_token, "glsa_entered-when-asked", "grafanaAuth"),
+        ("role-without-receivers", _unmapped_role, "pagerduty-oncall", "routing"),
+    ],
+)
+def test_printed_fixes_that_ask_for_the_value_work_with_the_real_cli(
+    case, breaks, answer, fixed, toolchain, tmp_path
+):
+    """A fix whose value only the user knows prints no placeholder into the command (a shell reads
+    `<receiver>` as redirections): the command leaves the value out and the CLI asks for it. The
+    user's answer arrives on standard input, as a terminal or a pipe delivers it."""
+    doc = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    breaks(doc)
+    project = new_project(tmp_path, yaml.safe_dump(doc, sort_keys=False))
+    stack_file = project / "Pulumi.prod.yaml"
+    status, _out, err, _written = run_plan_on("prod", stack_file.read_text(), tmp_path / "before")
+    assert status == 2 and "when asked: pulumi config " in err, err
+    commands = printed_commands(err)
+
+    shell = cli(toolchain, project, tmp_path)
+    assert subprocess.run(["pulumi", "stack", "init", "prod"], **shell).returncode == 0
+    for command in commands:
+        ran = subprocess.run(["bash", "-c", command], input=answer + "\n", **shell)
+        assert ran.returncode == 0, f"{case}: {command}\n{ran.stderr}"
+
+    status, _out, err, _written = run_plan_on("prod", stack_file.read_text(), tmp_path / "after")
+    assert status == 0, f"{case}: still refused after {commands}\n{err}"
+    stored = yaml.safe_load(stack_file.read_text())["config"][NS + fixed]
+    if fixed == "grafanaAuth":
+        assert set(stored) == {"secure"} and answer not in stack_file.read_text()
+        got = subprocess.run(["pulumi", "config", "get", NS + fixed], **shell)
+        assert got.stdout.strip() == answer
+    else:
+        assert stored["roles"] == {"oncall": [answer]}
 
 
 SCALARS = "a: yes\nb: 02:00\nc: true\nd: 0x1F\ne: 1_000\nf: ~\n<<: {g: 1}\nh: on\ni: 0b101\nj: y\nk: 1.5e3\n"
