@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pulumi
 
@@ -26,9 +27,12 @@ class DataSources(pulumi.ComponentResource):
         providers: Providers,
         readonly_role: pulumi.Output[str],
         readonly_password: pulumi.Output[str],
+        readonly_grants: Sequence[pulumi.Resource] = (),
         derived_fields: tuple[DerivedField, ...] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
+        """`readonly_grants`: what the PostgreSQL data source waits for, so Grafana never connects
+        as a role that cannot read yet (a component's own `depends_on` does not reach its children)."""
         super().__init__("observability:grafana:DataSources", name, None, opts)
         child = pulumi.ResourceOptions(provider=providers.grafana, parent=self, protect=settings.protect)
         pg = settings.postgres
@@ -56,7 +60,9 @@ class DataSources(pulumi.ComponentResource):
             secure_json_data_encoded=pulumi.Output.secret(
                 pulumi.Output.json_dumps({"password": readonly_password})
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=list(readonly_grants))
+            ),
         )
         loki = DataSource(
             f"{name}-loki",

@@ -54,8 +54,9 @@ class ObservabilityEnvironment(pulumi.ComponentResource):
             providers,
             readonly_role=role.role_name,
             readonly_password=role.password,
+            readonly_grants=role.grants,
             derived_fields=tuple(f for p in packs for f in p.loki_derived_fields),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=role.grants),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.teams = {
             pack.team: TeamMonitoring(

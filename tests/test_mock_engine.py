@@ -83,6 +83,8 @@ def test_a_program_runs_through_the_adapter_with_what_the_engine_receives():
     assert by_name["pw"].inputs["length"] == 12
     assert by_name["pet"].protect and not by_name["pw"].protect
     assert by_name["pet"].parent_urn.endswith("pulumi:pulumi:Stack::adapter-test-dev")
+    assert [u.rsplit("::", 1)[-1] for u in by_name["pet"].dependencies] == ["pw"]
+    assert by_name["pw"].dependencies == ()
     assert mock_engine.is_secret(by_name["pet"].inputs["prefix"]), "the secret mark reaches the monitor"
     assert not mock_engine.is_secret(by_name["pw"].inputs["length"])
     assert outputs["plain"] == ("visible", False)

@@ -240,6 +240,26 @@ def test_the_plan_shows_the_role_settings_and_no_secret(stack):
     assert strings == ["components.role_settings", "RoleSettingsProvider"]
 
 
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_engine_checks_the_admins_rights_before_any_grant_and_grants_before_the_data_source(stack):
+    """The order the engine must keep: RoleSettings (which refuses, with the fix, an admin who may
+    not grant; a GRANT without the right is only a warning) before every Grant, and every Grant
+    before the data source Grafana connects with. plan.json keeps no order, the engine's requests
+    do."""
+    registrations: list = []
+    render_plan(stack, on_register=registrations.append)
+    waits = {r.name: {urn.rsplit("::", 1)[-1] for urn in r.dependencies} for r in registrations}
+    kinds = {r.name: r.type for r in registrations}
+    (role_settings,) = [n for n, t in kinds.items() if t == DYNAMIC]
+    grants = [n for n, t in kinds.items() if t == "postgresql:index/grant:Grant"]
+    (datasource,) = [
+        n for n, t in kinds.items() if t == "grafana:oss/dataSource:DataSource" and "postgres" in n
+    ]
+    assert len(grants) == 3
+    assert all(role_settings in waits[g] for g in grants), waits
+    assert set(grants) <= waits[datasource], waits[datasource]
+
+
 def test_from_postgres15_a_database_owned_by_the_admin_needs_no_prerequisite(db):
     """There the database owner owns schema public (pg_database_owner): nothing to run by hand."""
     with db.as_superuser("postgres") as su:

@@ -37,6 +37,7 @@ class Registration:
     protect: bool
     retain_on_delete: bool
     provider_ref: str  # "<provider urn>::<id>", or "" for none
+    dependencies: tuple[str, ...] = ()  # URNs the engine must create first (depends_on and inputs)
 
 
 NewResource = Callable[[str, str, dict[str, Any]], dict[str, Any]]  # (type, name, inputs) -> state
@@ -79,6 +80,7 @@ def run_on_mocks(
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete),
                     provider_ref=request.provider,
+                    dependencies=tuple(request.dependencies),
                 )
             )
             return f"{args.name}-id", new_resource(args.typ, args.name, dict(args.inputs))

@@ -172,6 +172,7 @@ def render_plan(
     registered: list[dict[str, Any]] | None = None,
     config_file: Path | None = None,
     packs: Sequence[PackBuilder] | None = None,
+    on_register: Callable[[Registration], None] | None = None,
 ) -> PlanResult:
     """Run the program for `stack` on the mock engine and return what it registered.
 
@@ -180,7 +181,8 @@ def render_plan(
     `registered`, if given, receives every registration as it happens (even when the run fails);
     `config_file` reads another stack file than Pulumi.<stack>.yaml (like `pulumi --config-file`).
     `packs`, if given, are the pack builders to run instead of the registered ones (the benchmark
-    builds synthetic content with it).
+    builds synthetic content with it). `on_register`, if given, sees each registration as the
+    engine receives it, with what it waits for (plan.json keeps no order; tests check it).
     """
     from tools.mock_engine import is_secret, run_on_mocks  # imports pulumi: only when a plan runs
 
@@ -197,6 +199,8 @@ def render_plan(
         return inputs
 
     def record(reg: Registration) -> None:
+        if on_register is not None:
+            on_register(reg)
         entry = {
             "type": reg.type,
             "name": reg.name,
