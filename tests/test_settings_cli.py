@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -158,3 +161,49 @@ def test_scalars_are_read_as_the_cli_reads_them(toolchain, tmp_path):
     assert got.returncode == 0, got.stderr
     (tmp_path / "x.yaml").write_text(SCALARS)
     assert load_yaml(tmp_path / "x.yaml") == json.loads(got.stdout)["objectValue"]
+
+
+def _read_until(fd: int, wanted: bytes | None, timeout: float = 60) -> bytes:
+    """What a terminal shows until `wanted` appears (None: until the program closes it)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and (wanted is None or wanted not in seen.lower()):
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the program ended and closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
+def test_a_value_left_out_is_asked_for_at_the_terminal_without_echo(toolchain, tmp_path):
+    """What the README promises for the secrets: typed at the CLI's prompt, never on the command
+    line, and not shown while typed. Run in a pseudo-terminal, as a user's shell runs it (the CLI
+    only prompts outside CI, so the CI markers are taken out of its environment)."""
+    project = new_project(tmp_path, (ROOT / "Pulumi.prod.yaml").read_text())
+    shell = cli(toolchain, project, tmp_path)
+    assert subprocess.run(["pulumi", "stack", "init", "prod"], **shell).returncode == 0
+    env = {k: v for k, v in shell["env"].items() if k not in ("CI", "GITHUB_ACTIONS", "BUILD_NUMBER")}
+    typed = "xoxb-typed-at-the-prompt"
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the CLI on the terminal
+        os.chdir(project)
+        os.execvpe(
+            "pulumi", ["pulumi", "config", "set", "--secret", NS + "slackToken", "--stack", "prod"], env
+        )
+    prompt = _read_until(terminal, b"value")
+    os.write(terminal, typed.encode() + b"\r")
+    rest = _read_until(terminal, None)
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == 0, (prompt + rest).decode(errors="replace")
+    assert b"value" in prompt.lower()
+    assert typed.encode() not in prompt + rest
+    got = subprocess.run(["pulumi", "config", "get", NS + "slackToken"], **shell)
+    assert got.stdout.strip() == typed
+    assert typed not in (project / "Pulumi.prod.yaml").read_text()
