@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import random
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -37,3 +47,57 @@ def test_canonical_is_a_fixed_point(seconds):
 def test_malformed_durations_are_refused(bad):
     with pytest.raises(ValueError):
         parse_duration(bad)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _config_as_prometheus_reads_it(config: dict, tmp_path) -> dict:
+    """Start the real server on `config` and read the config back from its API, as Prometheus
+    writes it (every duration through its own model.Duration.String())."""
+    binary = shutil.which("prometheus")
+    assert binary, "`prometheus` is not installed: run `make system-deps` (Debian package prometheus)"
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    port = _free_port()
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [binary, f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={tmp_path / 'data'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (tmp_path / "server.log").read_text()[-2000:]
+            try:
+                url = f"http://127.0.0.1:{port}/api/v1/status/config"
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                    return yaml.safe_load(json.load(response)["data"]["yaml"])
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "prometheus not ready after 60 s"
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def test_the_canonical_form_is_prometheus_own(tmp_path):
+    """format_duration against Prometheus' own model.Duration.String(), by the real server: each
+    value is handed to Prometheus in seconds (a scrape interval) and read back as it writes it."""
+    rng = random.Random(20261201)
+    day = 86400
+    edges = {1, 59, 60, 61, 90, 3599, 3600, 5400, day - 1, day, day + 3600, 6 * day, 7 * day}
+    edges |= {8 * day, 14 * day, 364 * day, 365 * day, 366 * day, 371 * day, 372 * day, 730 * day, 737 * day}
+    seconds = sorted(edges | {rng.randrange(1, 3 * 365 * day) for _ in range(120)})
+    jobs = [
+        {"job_name": f"d{s}", "scrape_interval": f"{s}s", "scrape_timeout": "1s",
+         "static_configs": [{"targets": ["127.0.0.1:9"]}]}
+        for s in seconds
+    ]  # fmt: skip
+    read = _config_as_prometheus_reads_it({"scrape_configs": jobs}, tmp_path)
+    written = {job["job_name"]: job["scrape_interval"] for job in read["scrape_configs"]}
+    assert {f"d{s}": format_duration(s) for s in seconds} == written
