@@ -167,9 +167,10 @@ def _read_until(fd: int, wanted: bytes | None, timeout: float = 60) -> bytes:
     """What a terminal shows until `wanted` appears (None: until the program closes it)."""
     seen = b""
     deadline = time.monotonic() + timeout
+    poller = select.poll()  # not select(): a long test session may hold descriptors above 1023
+    poller.register(fd, select.POLLIN)
     while time.monotonic() < deadline and (wanted is None or wanted not in seen.lower()):
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
+        if not poller.poll(500):
             continue
         try:
             chunk = os.read(fd, 4096)
