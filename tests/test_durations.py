@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import random
-import shutil
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 import yaml
@@ -17,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from model.durations import canonical, format_duration, parse_duration
+from tools.engines.prometheus import PrometheusServer
 
 
 @pytest.mark.parametrize(
@@ -49,42 +43,6 @@ def test_malformed_durations_are_refused(bad):
         parse_duration(bad)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _config_as_prometheus_reads_it(config: dict, tmp_path) -> dict:
-    """Start the real server on `config` and read the config back from its API, as Prometheus
-    writes it (every duration through its own model.Duration.String())."""
-    binary = shutil.which("prometheus")
-    assert binary, "`prometheus` is not installed: run `make system-deps` (Debian package prometheus)"
-    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [binary, f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={tmp_path / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, (tmp_path / "server.log").read_text()[-2000:]
-            try:
-                url = f"http://127.0.0.1:{port}/api/v1/status/config"
-                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
-                    return yaml.safe_load(json.load(response)["data"]["yaml"])
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "prometheus not ready after 60 s"
-                time.sleep(0.1)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
-
-
 def test_the_canonical_form_is_prometheus_own(tmp_path):
     """format_duration against Prometheus' own model.Duration.String(), by the real server: each
     value is handed to Prometheus in seconds (a scrape interval) and read back as it writes it."""
@@ -98,6 +56,10 @@ def test_the_canonical_form_is_prometheus_own(tmp_path):
          "static_configs": [{"targets": ["127.0.0.1:9"]}]}
         for s in seconds
     ]  # fmt: skip
-    read = _config_as_prometheus_reads_it({"scrape_configs": jobs}, tmp_path)
+    server = PrometheusServer(tmp_path, yaml.safe_dump({"scrape_configs": jobs}))
+    try:  # the config as Prometheus writes it back, each duration through model.Duration.String()
+        read = yaml.safe_load(server.api("status/config")["yaml"])
+    finally:
+        server.close()
     written = {job["job_name"]: job["scrape_interval"] for job in read["scrape_configs"]}
     assert {f"d{s}": format_duration(s) for s in seconds} == written

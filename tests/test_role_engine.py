@@ -40,7 +40,6 @@ from tests.readonly_role import (
     role_sql,
 )
 from tools.engines.clerk_database import ADMIN, ADMIN_PASSWORD, ClerkDatabase, clerk_database
-from tools.toolchain import Toolchain, ToolchainMissing, pulumi_toolchain
 
 pytest_plugins = ["tools.engines.postgres"]
 
@@ -50,14 +49,6 @@ STACK = "engine"
 RENAMED = "grafana_readonly_v2"
 PASSPHRASE = "test-only-passphrase-1a9e"
 ROTATED_PASSWORD = "test-only-rotated-password-77b0"
-
-
-@pytest.fixture(scope="module")
-def toolchain() -> Toolchain:
-    try:
-        return pulumi_toolchain()
-    except ToolchainMissing as missing:
-        pytest.fail(str(missing))
 
 
 @pytest.fixture(scope="module")

@@ -22,17 +22,9 @@ import yaml
 
 from tests.helpers import run_plan_on
 from tools.plan import ROOT
-from tools.toolchain import Toolchain, ToolchainMissing, pulumi_toolchain
+from tools.toolchain import Toolchain
 
 NS = "observability:"
-
-
-@pytest.fixture(scope="module")
-def toolchain() -> Toolchain:
-    try:
-        return pulumi_toolchain()
-    except ToolchainMissing as missing:
-        pytest.fail(str(missing))
 
 
 def cli(toolchain: Toolchain, project: Path, backend: Path) -> dict:

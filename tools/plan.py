@@ -264,11 +264,8 @@ def write_plan(result: PlanResult, out_root: Path) -> Path:
         shutil.rmtree(out)
     (out / "dashboards").mkdir(parents=True)
     (out / "plan.json").write_text(to_json(result.plan))
-    for uid, model in sorted(result.dashboards.items()):
-        # The text Grafana receives, not a second serialisation of it (the program writes
-        # `configJson` with the same to_json; models built by hand in tests have no text).
-        text = result.dashboard_texts.get(uid)
-        (out / "dashboards" / f"{uid}.json").write_text(text if text is not None else to_json(model))
+    for uid, text in sorted(result.dashboard_texts.items()):  # what Grafana receives, written once
+        (out / "dashboards" / f"{uid}.json").write_text(text)
     return out
 
 

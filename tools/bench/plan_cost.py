@@ -68,8 +68,9 @@ def bench_plan(stacks: list[str], pairs: int, out: Path) -> dict[str, Any]:
     for stack in stacks:
         plan = [PYTHON, "-m", "tools.plan", "--stack", stack, "--out", str(out / "plan")]
         runs = paired_runs(plan, floor, pairs, ok=(0, LINT_FINDINGS))
+        libraries = executed_libraries(stack)
         modules = out / f"{stack}-libraries.json"
-        modules.write_text(json.dumps(executed_libraries(stack)))
+        modules.write_text(json.dumps(libraries))
         replay = [PYTHON, "-m", "tools.bench.replay", str(modules)]
         sdk = paired_runs(replay, floor, pairs)
         plan_json = out / "plan" / stack / "plan.json"  # written by the plan runs above
@@ -91,7 +92,7 @@ def bench_plan(stacks: list[str], pairs: int, out: Path) -> dict[str, Any]:
                 "wall_x_range": (min(runs.ratios("wall")), max(runs.ratios("wall"))),
                 "cpu_x": timing.median(runs.ratios("cpu")),
                 "rss_x": rss_x,
-                "sdk_modules": len(json.loads(modules.read_text())),
+                "sdk_modules": len(libraries),
                 "sdk_wall_x": timing.median(sdk.ratios("wall")),
                 "sdk_cpu_x": timing.median(sdk.ratios("cpu")),
                 "engine_wall_x": timing.median(engine.ratios("wall")),

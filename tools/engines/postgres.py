@@ -13,7 +13,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +24,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tools.engines import free_port
+
 SUPERUSER = "postgres"
 
 # The Clerk pipeline's `sites` table (document 000), shared by the SQL tests, the benchmark and the previews.
@@ -35,12 +36,6 @@ def find_bin_dir() -> Path | None:
     """The newest installed server's bin dir (/usr/lib/postgresql/<major>/bin)."""
     dirs = [Path(d) for d in glob.glob("/usr/lib/postgresql/*/bin") if Path(d, "initdb").exists()]
     return max(dirs, key=lambda d: int(d.parent.name), default=None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -95,7 +90,7 @@ class _Cluster:
             "initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth-local=trust",
             "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
         )  # fmt: skip
-        port = _free_port()
+        port = free_port()
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={self.root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC"

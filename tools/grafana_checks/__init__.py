@@ -219,12 +219,17 @@ def run_node(dashboards: list[dict[str, Any]], queries: list[Query]) -> dict[str
         "logql": [{"where": q.where, "expr": q.expr} for q in queries if q.language == "logql"],
         "promql": [{"where": q.where, "expr": q.expr} for q in queries if q.language == "promql"],
     }
+    return run_script(RUNNER, payload)
+
+
+def run_script(runner: Path, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Run one of this package's Node scripts on `payload` (a JSON file); its JSON answer."""
     with tempfile.TemporaryDirectory(prefix="grafana-checks-") as tmp:
         path = Path(tmp) / "input.json"
         path.write_text(json.dumps(payload))
-        proc = subprocess.run(["node", str(RUNNER), str(path)], capture_output=True, text=True, cwd=HERE)
+        proc = subprocess.run(["node", str(runner), str(path)], capture_output=True, text=True, cwd=HERE)
     if proc.returncode != 0:
-        raise ChecksUnavailable(f"node {RUNNER.name} failed:\n{proc.stderr.strip()}")
+        raise ChecksUnavailable(f"node {runner.name} failed:\n{proc.stderr.strip()}")
     return json.loads(proc.stdout)
 
 

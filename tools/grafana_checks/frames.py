@@ -9,15 +9,11 @@ available here; a test states their output as its input frame.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from tools.grafana_checks import HERE, ChecksUnavailable, node_modules
+from tools.grafana_checks import HERE, node_modules, run_script
 
 RUNNER = HERE / "frames.cjs"
 
@@ -53,13 +49,7 @@ def frame(name: str, **columns: tuple[str, Sequence[Any]]) -> dict[str, Any]:
 
 def _run(payload: Mapping[str, Any]) -> dict[str, Any]:
     node_modules()
-    with tempfile.TemporaryDirectory(prefix="grafana-frames-") as tmp:
-        path = Path(tmp) / "input.json"
-        path.write_text(json.dumps(payload))
-        proc = subprocess.run(["node", str(RUNNER), str(path)], capture_output=True, text=True, cwd=HERE)
-    if proc.returncode != 0:
-        raise ChecksUnavailable(f"node {RUNNER.name} failed:\n{proc.stderr.strip()}")
-    return json.loads(proc.stdout)
+    return run_script(RUNNER, payload)
 
 
 def transform(

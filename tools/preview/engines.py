@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tools.engines import grafana_sql
+from tools.engines import EngineMissing, grafana_sql
 from tools.engines.postgres import SITES_SCHEMA, PostgresServer, _Cluster, find_bin_dir
 
 __all__ = ["SITES_SCHEMA", "EngineMissing", "PostgresServer", "grafana_sql", "start_postgres"]
-
-
-class EngineMissing(RuntimeError):
-    """An engine binary is not installed; the message says how to install it."""
 
 
 def start_postgres() -> tuple[PostgresServer, Callable[[], None]]:

@@ -13,37 +13,19 @@ import json
 import math
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tools.preview.engines import EngineMissing
+from tools.engines.prometheus import PrometheusServer, binary
 from tools.preview.frames import PanelData, Series, Table
 from tools.preview.sources import synthetic
 from tools.preview.timing import NOW, TimeRange
 
 KEEP = 6  # cached block sets
 CONFIG = "global:\n  scrape_interval: {scrape}s\n  evaluation_interval: {scrape}s\n"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _binary(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise EngineMissing(f"`{name}` is not installed: run `make system-deps` (Debian package prometheus)")
-    return path
 
 
 def backfill(uses: Mapping[str, synthetic.MetricUse], scrape: int, cache: Path) -> Path:
@@ -73,7 +55,7 @@ def backfill(uses: Mapping[str, synthetic.MetricUse], scrape: int, cache: Path) 
             out.writelines(synthetic.openmetrics(uses, scrape, int(NOW.timestamp())))
         built = Path(tmp) / "blocks"
         proc = subprocess.run(
-            [_binary("promtool"), "tsdb", "create-blocks-from", "openmetrics", "--quiet",
+            [binary("promtool"), "tsdb", "create-blocks-from", "openmetrics", "--quiet",
              "--max-block-duration=744h", str(source), str(built)],
             capture_output=True, text=True,
         )  # fmt: skip
@@ -91,61 +73,14 @@ class PrometheusSource:
     def __init__(self, uses: Mapping[str, synthetic.MetricUse], scrape: int, cache: Path) -> None:
         self.scrape = scrape
         blocks = backfill(uses, scrape, cache)
-        self.root = Path(tempfile.mkdtemp(prefix="preview-prometheus-"))
-        shutil.copytree(blocks, self.root / "data")
-        (self.root / "prometheus.yml").write_text(CONFIG.format(scrape=scrape))
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = (self.root / "server.log").open("w")
-        self.process = subprocess.Popen(
-            [_binary("prometheus"), f"--config.file={self.root / 'prometheus.yml'}",
-             f"--storage.tsdb.path={self.root / 'data'}", f"--web.listen-address=127.0.0.1:{self.port}",
-             "--storage.tsdb.retention.time=100y", "--log.level=warn"],
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            self._wait_ready()
-        except Exception:
-            self.close()
-            raise
-
-    def _wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("prometheus exited:\n" + (self.root / "server.log").read_text()[-2000:])
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as response:  # noqa: S310 - loopback
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"prometheus not ready after {timeout}s")
+        root = Path(tempfile.mkdtemp(prefix="preview-prometheus-"))
+        shutil.copytree(blocks, root / "data")
+        retention = ["--storage.tsdb.retention.time=100y"]
+        self.server = PrometheusServer(root, CONFIG.format(scrape=scrape), retention)
+        self.api = self.server.api
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def api(self, path: str, params: Mapping[str, str]) -> Any:
-        """One HTTP API call; an error response raises ValueError with Prometheus' own message."""
-        body = urllib.parse.urlencode(params).encode()
-        request = urllib.request.Request(f"{self.url}/api/v1/{path}", data=body, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
-                payload = json.load(response)
-        except urllib.error.HTTPError as err:
-            payload = json.load(err)
-        if payload.get("status") != "success":
-            raise ValueError(f"{payload.get('errorType', 'error')}: {payload.get('error', 'query failed')}")
-        return payload["data"]
+        self.server.close()
 
     def query(self, expr: str, target: Mapping[str, Any], rng: TimeRange, step: int) -> PanelData:
         legend = target.get("legendFormat") or ""
